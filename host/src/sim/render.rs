@@ -1,0 +1,314 @@
+//! Turns the simulator's state into the TL objects a client receives.
+
+use grammers_tl_types as tl;
+
+use super::world::{Account, Body, Channel, ChannelMessage, FileKind, PrivateMessage, SimFile, World};
+
+pub fn user(acc: &Account, viewer: i64) -> tl::enums::User {
+    tl::types::User {
+        is_self: acc.id == viewer,
+        contact: false,
+        mutual_contact: false,
+        deleted: false,
+        bot: acc.bot,
+        bot_chat_history: false,
+        bot_nochats: false,
+        verified: false,
+        restricted: false,
+        min: false,
+        bot_inline_geo: false,
+        support: false,
+        scam: false,
+        apply_min_photo: false,
+        fake: false,
+        bot_attach_menu: false,
+        premium: false,
+        attach_menu_enabled: false,
+        bot_can_edit: false,
+        close_friend: false,
+        stories_hidden: false,
+        stories_unavailable: true,
+        contact_require_premium: false,
+        bot_business: false,
+        bot_has_main_app: false,
+        bot_forum_view: false,
+        bot_forum_can_manage_topics: false,
+        bot_can_manage_bots: false,
+        bot_guestchat: false,
+        bot_guard: false,
+        id: acc.id,
+        access_hash: Some(acc.access_hash),
+        first_name: Some(acc.first_name.clone()),
+        last_name: None,
+        username: acc.username.clone(),
+        phone: None,
+        photo: None,
+        status: None,
+        bot_info_version: acc.bot.then_some(1),
+        restriction_reason: None,
+        bot_inline_placeholder: None,
+        lang_code: Some("en".into()),
+        emoji_status: None,
+        usernames: None,
+        stories_max_id: None,
+        color: None,
+        profile_color: None,
+        bot_active_users: None,
+        bot_verification_icon: None,
+        send_paid_messages_stars: None,
+        linked_community_id: None,
+    }
+    .into()
+}
+
+pub fn channel(ch: &Channel, viewer: i64) -> tl::enums::Chat {
+    tl::types::Channel {
+        creator: false,
+        left: !ch.admins.contains(&viewer),
+        broadcast: true,
+        verified: false,
+        megagroup: false,
+        restricted: false,
+        signatures: false,
+        min: false,
+        scam: false,
+        has_link: false,
+        has_geo: false,
+        slowmode_enabled: false,
+        call_active: false,
+        call_not_empty: false,
+        fake: false,
+        gigagroup: false,
+        noforwards: false,
+        join_to_send: false,
+        join_request: false,
+        forum: false,
+        stories_hidden: false,
+        stories_hidden_min: false,
+        stories_unavailable: true,
+        signature_profiles: false,
+        autotranslation: false,
+        broadcast_messages_allowed: false,
+        monoforum: false,
+        forum_tabs: false,
+        id: ch.id,
+        access_hash: Some(ch.access_hash),
+        title: ch.title.clone(),
+        username: ch.username.clone(),
+        photo: tl::enums::ChatPhoto::Empty,
+        date: 0,
+        restriction_reason: None,
+        admin_rights: None,
+        banned_rights: None,
+        default_banned_rights: None,
+        participants_count: Some(ch.admins.len() as i32),
+        usernames: None,
+        stories_max_id: None,
+        color: None,
+        profile_color: None,
+        emoji_status: None,
+        level: None,
+        subscription_until_date: None,
+        bot_verification_icon: None,
+        send_paid_messages_stars: None,
+        linked_monoforum_id: None,
+        linked_community_id: None,
+    }
+    .into()
+}
+
+pub fn media(file: &SimFile) -> tl::enums::MessageMedia {
+    if let FileKind::Photo { width, height } = file.kind {
+        let photo = tl::types::Photo {
+            has_stickers: false,
+            id: file.id,
+            access_hash: file.access_hash,
+            file_reference: file.file_reference.clone(),
+            date: file.date,
+            sizes: vec![
+                tl::types::PhotoSize { r#type: "y".into(), w: width, h: height, size: file.content.len() as i32 }
+                    .into(),
+            ],
+            video_sizes: None,
+            dc_id: file.dc_id,
+        };
+        return tl::types::MessageMediaPhoto { spoiler: false, live_photo: false, photo: Some(photo.into()), ttl_seconds: None, video: None }
+            .into();
+    }
+    let mut attributes: Vec<tl::enums::DocumentAttribute> =
+        vec![tl::types::DocumentAttributeFilename { file_name: file.name.clone() }.into()];
+    let (mut video, mut voice) = (false, false);
+    match &file.kind {
+        FileKind::Video { duration, width, height } => {
+            video = true;
+            attributes.push(
+                tl::types::DocumentAttributeVideo {
+                    round_message: false,
+                    supports_streaming: true,
+                    nosound: false,
+                    duration: *duration,
+                    w: *width,
+                    h: *height,
+                    preload_prefix_size: None,
+                    video_start_ts: None,
+                    video_codec: None,
+                }
+                .into(),
+            );
+        }
+        FileKind::Audio { duration, title, performer } => attributes.push(
+            tl::types::DocumentAttributeAudio { voice: false, duration: *duration, title: title.clone(), performer: performer.clone(), waveform: None }
+                .into(),
+        ),
+        FileKind::Voice { duration } => {
+            voice = true;
+            attributes.push(
+                tl::types::DocumentAttributeAudio { voice: true, duration: *duration, title: None, performer: None, waveform: None }.into(),
+            );
+        }
+        FileKind::Animation { width, height } => {
+            attributes.push(tl::enums::DocumentAttribute::Animated);
+            attributes.push(tl::types::DocumentAttributeImageSize { w: *width, h: *height }.into());
+        }
+        FileKind::Document | FileKind::Photo { .. } => {}
+    }
+    let document = tl::types::Document {
+        id: file.id,
+        access_hash: file.access_hash,
+        file_reference: file.file_reference.clone(),
+        date: file.date,
+        mime_type: file.mime.clone(),
+        size: file.content.len() as i64,
+        thumbs: None,
+        video_thumbs: None,
+        dc_id: file.dc_id,
+        attributes,
+    };
+    tl::types::MessageMediaDocument {
+        nopremium: false,
+        spoiler: false,
+        video,
+        round: false,
+        voice,
+        document: Some(document.into()),
+        alt_documents: None,
+        video_cover: None,
+        video_timestamp: None,
+        ttl_seconds: None,
+    }
+    .into()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn message(
+    world: &World,
+    id: i32,
+    out: bool,
+    from: Option<tl::enums::Peer>,
+    peer: tl::enums::Peer,
+    date: i32,
+    reply_to: Option<i32>,
+    body: &Body,
+    post: bool,
+) -> tl::enums::Message {
+    tl::types::Message {
+        out,
+        mentioned: false,
+        media_unread: false,
+        silent: false,
+        post,
+        from_scheduled: false,
+        legacy: false,
+        edit_hide: false,
+        pinned: false,
+        noforwards: false,
+        invert_media: false,
+        offline: false,
+        video_processing_pending: false,
+        paid_suggested_post_stars: false,
+        paid_suggested_post_ton: false,
+        id,
+        from_id: from,
+        from_boosts_applied: None,
+        from_rank: None,
+        peer_id: peer,
+        saved_peer_id: None,
+        fwd_from: body.fwd_from.clone(),
+        via_bot_id: None,
+        via_business_bot_id: None,
+        guestchat_via_from: None,
+        reply_to: reply_to.map(|r| {
+            tl::types::MessageReplyHeader {
+                reply_to_scheduled: false,
+                forum_topic: false,
+                quote: false,
+                reply_to_ephemeral: false,
+                reply_to_msg_id: Some(r),
+                reply_to_peer_id: None,
+                reply_from: None,
+                reply_media: None,
+                reply_to_top_id: None,
+                quote_text: None,
+                quote_entities: None,
+                quote_offset: None,
+                todo_item_id: None,
+                poll_option: None,
+            }
+            .into()
+        }),
+        date,
+        message: body.text.clone(),
+        media: body.media.and_then(|f| world.files.get(&f)).map(media),
+        reply_markup: body.markup.clone(),
+        entities: None,
+        views: None,
+        forwards: None,
+        replies: None,
+        edit_date: body.edit_date,
+        post_author: None,
+        grouped_id: body.grouped_id,
+        reactions: None,
+        restriction_reason: None,
+        ttl_period: None,
+        quick_reply_shortcut_id: None,
+        effect: None,
+        factcheck: None,
+        report_delivery_until_date: None,
+        paid_message_stars: None,
+        suggested_post: None,
+        schedule_repeat_period: None,
+        summary_from_language: None,
+        rich_message: None,
+    }
+    .into()
+}
+
+pub fn peer_user(id: i64) -> tl::enums::Peer {
+    tl::types::PeerUser { user_id: id }.into()
+}
+
+pub fn peer_channel(id: i64) -> tl::enums::Peer {
+    tl::types::PeerChannel { channel_id: id }.into()
+}
+
+/// A private message as `owner` sees it.
+pub fn private_message(world: &World, m: &PrivateMessage, owner: i64) -> tl::enums::Message {
+    let out = m.sender == owner;
+    let other = if out { m.recipient } else { m.sender };
+    let reply_to = m.reply_to.and_then(|i| world.private.get(i)).map(|r| r.id_for(owner));
+    message(world, m.id_for(owner), out, Some(peer_user(m.sender)), peer_user(other), m.date, reply_to, &m.body, false)
+}
+
+pub fn channel_message(world: &World, ch: &Channel, m: &ChannelMessage, viewer: i64) -> tl::enums::Message {
+    message(
+        world,
+        m.id,
+        m.from == Some(viewer),
+        m.from.map(peer_user),
+        peer_channel(ch.id),
+        m.date,
+        None,
+        &m.body,
+        true,
+    )
+}

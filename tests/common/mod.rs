@@ -1,0 +1,59 @@
+//! Helpers shared by the black-box tests: a simulator with a bot, a user and a bin channel,
+//! and a real grammers client logged in as the bot.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use beamgram::sim::{AccountId, ChannelId, SimConfig, SimHandle, Simulator};
+use grammers_client::client::UpdateStream;
+use grammers_client::sender::UpdatesConfiguration;
+use grammers_client::{Client, SenderPool};
+use grammers_session::storages::MemorySession;
+
+pub const TOKEN: &str = "1000:test-bot-token";
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct World {
+    pub sim: Simulator,
+    pub h: SimHandle,
+    pub bot: AccountId,
+    pub user: AccountId,
+    pub bin: ChannelId,
+}
+
+pub async fn world() -> World {
+    let sim = Simulator::start(SimConfig::default()).await.expect("simulator starts");
+    let h = sim.handle();
+    let bot = h.add_bot(TOKEN, "test_bot", "Test Bot");
+    let user = h.add_user("Alice", Some("alice"));
+    let bin = h.add_channel("bin", None, &[bot]);
+    World { sim, h, bot, user, bin }
+}
+
+pub struct Bot {
+    pub client: Client,
+    pub updates: Option<tokio::sync::mpsc::Receiver<grammers_session::updates::UpdatesLike>>,
+    pub runner: tokio::task::JoinHandle<()>,
+}
+
+/// A real grammers client on a session pre-seeded for `token`; not yet signed in.
+pub fn connect(h: &SimHandle, token: &str) -> Bot {
+    let session = Arc::new(MemorySession::from(h.session_for(token)));
+    let pool = SenderPool::new(session, h.address().api_id);
+    let client = Client::new(pool.handle);
+    let runner = tokio::spawn(pool.runner.run());
+    Bot { client, updates: Some(pool.updates), runner }
+}
+
+pub async fn signed_in(h: &SimHandle, token: &str) -> Bot {
+    let bot = connect(h, token);
+    bot.client.bot_sign_in(token, &h.address().api_hash).await.expect("bot signs in");
+    bot
+}
+
+impl Bot {
+    pub async fn stream(&mut self) -> UpdateStream {
+        let rx = self.updates.take().expect("updates taken once");
+        self.client.stream_updates(rx, UpdatesConfiguration { catch_up: false }).await.expect("update stream")
+    }
+}
