@@ -111,7 +111,10 @@ impl Shared {
     }
 
     pub fn link(&self, dc: i32) -> LinkProfile {
-        self.links.read().map(|l| l.get(&dc).copied().unwrap_or_default()).unwrap_or_default()
+        self.links
+            .read()
+            .map(|l| l.get(&dc).copied().unwrap_or_default())
+            .unwrap_or_default()
     }
 
     fn key(&self, key_id: u64) -> Option<crypto::AuthKey> {
@@ -125,12 +128,17 @@ impl Shared {
     /// Sends updates to the connections of `account` on its home DC (where Telegram delivers
     /// them); the caller holds the world lock, so the order matches pts order.
     pub fn push(&self, world: &World, account: AccountId, updates: tl::enums::Updates) {
-        let Some(home) = world.account(account).map(|a| a.home_dc) else { return };
+        let Some(home) = world.account(account).map(|a| a.home_dc) else {
+            return;
+        };
         let body = updates.to_bytes();
         let ready = Instant::now() + self.link(home).rtt / 2;
         for c in lock(&self.conns).values() {
             if c.dc == home && world.keys.get(&c.key_id).and_then(|k| k.account) == Some(account) {
-                let _ = c.tx.send(Outgoing::Message { body: body.clone(), ready });
+                let _ = c.tx.send(Outgoing::Message {
+                    body: body.clone(),
+                    ready,
+                });
             }
         }
     }
@@ -143,7 +151,9 @@ impl Shared {
     }
 
     pub fn count_call(&self, method: &str, dc: i32) {
-        *lock(&self.calls).entry((method.to_string(), dc)).or_default() += 1;
+        *lock(&self.calls)
+            .entry((method.to_string(), dc))
+            .or_default() += 1;
     }
 
     pub fn count_sent(&self, n: usize) {
@@ -171,7 +181,11 @@ impl Simulator {
     pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
         let mut listeners = Vec::new();
         for dc in &config.dcs {
-            let port = if config.base_port == 0 { 0 } else { config.base_port + *dc as u16 };
+            let port = if config.base_port == 0 {
+                0
+            } else {
+                config.base_port + *dc as u16
+            };
             let l = TcpListener::bind(SocketAddr::from((config.host, port))).await?;
             let SocketAddr::V4(addr) = l.local_addr()? else {
                 return Err(std::io::Error::other("the simulator listens on IPv4 only"));
@@ -186,7 +200,10 @@ impl Simulator {
             callbacks: Mutex::default(),
             changes: watch::channel(0).0,
             dcs: listeners.iter().map(|(dc, a, _)| (*dc, *a)).collect(),
-            api: ApiCreds { id: config.api_id, hash: config.api_hash },
+            api: ApiCreds {
+                id: config.api_id,
+                hash: config.api_hash,
+            },
             seed: config.seed,
             calls: Mutex::default(),
             logins: AtomicU64::new(0),
@@ -210,7 +227,10 @@ impl Simulator {
                 }
             });
         }
-        Ok(Simulator { handle: SimHandle { shared }, tasks })
+        Ok(Simulator {
+            handle: SimHandle { shared },
+            tasks,
+        })
     }
 
     pub fn handle(&self) -> SimHandle {
@@ -280,7 +300,11 @@ impl SimHandle {
 
     /// Calls of a method (e.g. `upload.getFile`) on a DC, or on all DCs.
     pub fn calls(&self, method: &str, dc: Option<i32>) -> u64 {
-        lock(&self.shared.calls).iter().filter(|((m, d), _)| m == method && dc.is_none_or(|x| x == *d)).map(|(_, n)| n).sum()
+        lock(&self.shared.calls)
+            .iter()
+            .filter(|((m, d), _)| m == method && dc.is_none_or(|x| x == *d))
+            .map(|(_, n)| n)
+            .sum()
     }
 
     pub fn logins(&self) -> u64 {
