@@ -1,7 +1,9 @@
 //! The real grammers client against the simulator: login, updates, replies with buttons,
 //! downloads, and the faults Telegram produces.
 
-use beamgram_tests::*;
+mod common;
+
+use common::*;
 use grammers_client::update::Update;
 
 #[tokio::test]

@@ -1,1 +1,275 @@
-fn main() {}
+//! The `beamgram` command: parses the command line, sets up logging and hands over to the
+//! library. Exit codes: 0 done, 1 failed, 2 bad configuration or usage.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use beamgram::config::{Config, ConfigError, LogFormat, Sources};
+use beamgram::sim::{LinkProfile, SimConfig, SimHandle, Simulator, faults};
+use clap::{Args, Parser, Subcommand};
+use figment::Figment;
+use figment::providers::Serialized;
+
+#[derive(Parser)]
+#[command(
+    name = "beamgram",
+    version,
+    about = "Telegram files as HTTP stream links; chat commands as WebAssembly plugins"
+)]
+struct Cli {
+    /// Configuration file (default: ./beamgram.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
+    /// Where sessions and the database live.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bot against Telegram (or a simulator given with --simulator).
+    Run(RunArgs),
+    /// Run only the Telegram simulator, with a console to play the user.
+    Sim(SimArgs),
+    /// Run the simulator and the bot together on built-in defaults; a user sends a sample video.
+    Demo(RunArgs),
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Validate the configuration and print the effective values, secrets masked.
+    Check,
+}
+
+#[derive(Args, Default)]
+struct RunArgs {
+    #[arg(long)]
+    port: Option<u16>,
+    #[arg(long, value_name = "IP")]
+    bind: Option<String>,
+    /// Base URL of the links, e.g. https://files.example.org
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// A simulator address (as `beamgram sim` prints it) instead of Telegram.
+    #[arg(long, value_name = "ADDRESS")]
+    simulator: Option<String>,
+}
+
+#[derive(Args)]
+struct SimArgs {
+    /// DC n listens on BASE+n; 0 picks free ports.
+    #[arg(long, default_value_t = 0)]
+    base_port: u16,
+    /// 64 hex digits; the same seed gives the same keys (and address) across restarts.
+    #[arg(long)]
+    seed: Option<String>,
+    /// Bot tokens the simulator accepts (repeatable).
+    #[arg(
+        long = "bot",
+        value_name = "TOKEN",
+        default_value = "100001:beamgram-sim-token"
+    )]
+    bots: Vec<String>,
+    /// Inject a fault (repeatable): METHOD=FAULT[@DC][,skip=N][,times=N].
+    #[arg(long = "fault", value_name = "RULE")]
+    faults: Vec<String>,
+    /// Added round trip per request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    rtt_ms: u64,
+    /// Bytes per second per connection (0: unlimited).
+    #[arg(long, default_value_t = 0)]
+    bandwidth: u64,
+    /// Do not read commands from standard input.
+    #[arg(long)]
+    no_console: bool,
+}
+
+fn overrides(cli: &Cli, run: Option<&RunArgs>) -> Figment {
+    let mut f = Figment::new();
+    if let Some(d) = &cli.data_dir {
+        f = f.merge(Serialized::default("storage.data_dir", d));
+    }
+    if let Some(l) = cli.log_format {
+        f = f.merge(Serialized::default("log.format", l));
+    }
+    if let Some(r) = run {
+        if let Some(p) = r.port {
+            f = f.merge(Serialized::default("http.port", p));
+        }
+        if let Some(b) = &r.bind {
+            f = f.merge(Serialized::default("http.bind", b));
+        }
+        if let Some(u) = &r.public_url {
+            f = f.merge(Serialized::default("http.public_url", u));
+        }
+        if let Some(s) = &r.simulator {
+            f = f.merge(Serialized::default("telegram.simulator", s));
+        }
+    }
+    f
+}
+
+fn load(cli: &Cli, run: Option<&RunArgs>) -> Result<Config, ConfigError> {
+    Config::load(Sources {
+        file: cli.config.as_deref(),
+        env: std::env::vars().collect(),
+        overrides: overrides(cli, run),
+    })
+}
+
+fn config_failure(e: ConfigError) -> ExitCode {
+    eprintln!("beamgram: configuration error: {e}");
+    ExitCode::from(2)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let run_args = match &cli.command {
+        Command::Run(a) | Command::Demo(a) => Some(a),
+        _ => None,
+    };
+    let config = match load(&cli, run_args) {
+        Ok(c) => c,
+        Err(e) => return config_failure(e),
+    };
+    beamgram::logging::init(config.log.format);
+    match &cli.command {
+        Command::Config {
+            action: ConfigAction::Check,
+        } => {
+            if let Err(e) = config.require_telegram() {
+                println!("{}", config.masked());
+                return config_failure(e);
+            }
+            println!("{}", config.masked());
+            println!("# configuration is valid");
+            ExitCode::SUCCESS
+        }
+        Command::Run(_) => match beamgram::run(config, beamgram::shutdown::signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(beamgram::RunError::Config(e)) => config_failure(e),
+            Err(e) => {
+                eprintln!("beamgram: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Demo(_) => {
+            let opts = beamgram::demo::DemoOptions {
+                data_dir: cli.data_dir.clone(),
+                config,
+            };
+            match beamgram::demo::run(opts, beamgram::shutdown::signal()).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("beamgram demo: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Sim(args) => sim(args).await,
+    }
+}
+
+async fn sim(args: &SimArgs) -> ExitCode {
+    let mut config = SimConfig {
+        base_port: args.base_port,
+        ..SimConfig::default()
+    };
+    if let Some(seed) = &args.seed {
+        match parse_seed(seed) {
+            Some(s) => config.seed = s,
+            None => {
+                return config_failure(beamgram::config::bad("--seed", "must be 64 hex digits"));
+            }
+        }
+    }
+    let mut rules = Vec::new();
+    for f in &args.faults {
+        match faults::parse_rule(f) {
+            Ok(r) => rules.push(r),
+            Err(e) => return config_failure(beamgram::config::bad("--fault", e)),
+        }
+    }
+    for t in &args.bots {
+        if !t.split_once(':').is_some_and(|(id, s)| {
+            !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !s.is_empty()
+        }) {
+            return config_failure(beamgram::config::bad(
+                "--bot",
+                format!("'{t}' is not a bot token (DIGITS:SECRET)"),
+            ));
+        }
+    }
+    let sim = match Simulator::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("beamgram sim: cannot listen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let h = sim.handle();
+    rules.into_iter().for_each(|r| h.inject(r));
+    h.set_all_links(LinkProfile {
+        rtt: std::time::Duration::from_millis(args.rtt_ms),
+        bandwidth: (args.bandwidth > 0).then_some(args.bandwidth),
+    });
+    let bots: Vec<_> = args
+        .bots
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            h.add_bot(
+                t,
+                &format!("sim_bot_{}", i + 1),
+                &format!("Sim Bot {}", i + 1),
+            )
+        })
+        .collect();
+    let user = h.add_user("Console User", Some("console_user"));
+    let bin = h.add_channel("bin", None, &bots);
+    println!("beamgram simulator running (stop with Ctrl-C)");
+    println!("  address:     {}", h.address());
+    for t in &args.bots {
+        println!("  bot token:   {t}");
+    }
+    println!("  bin channel: {}", SimHandle::bot_api_channel_id(bin));
+    println!("point a bot at it:");
+    println!(
+        "  beamgram run --simulator '{}'  # with BOT_TOKEN={} BIN_CHANNEL={}",
+        h.address(),
+        args.bots[0],
+        SimHandle::bot_api_channel_id(bin)
+    );
+    if args.no_console {
+        beamgram::shutdown::signal().await;
+    } else {
+        tokio::select! {
+            _ = beamgram::sim::console::run(h.clone(), bots, user) => beamgram::shutdown::signal().await,
+            _ = beamgram::shutdown::signal() => {}
+        }
+    }
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn parse_seed(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 {
+        return None;
+    }
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}

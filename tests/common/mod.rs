@@ -1,5 +1,6 @@
 //! Helpers shared by the black-box tests: a simulator with a bot, a user and a bin channel,
 //! and a real grammers client logged in as the bot.
+#![allow(dead_code)] // each test binary uses its own part of it
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -11,6 +11,7 @@
 pub mod address;
 mod api;
 mod conn;
+pub mod console;
 pub mod content;
 mod crypto;
 pub mod faults;

@@ -1,0 +1,146 @@
+//! The bot's update loop: reads updates in order, hands each to a handler task, and on
+//! shutdown stops reading, lets running handlers finish (with a deadline) and saves state.
+
+mod intake;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use grammers_client::sender::UpdatesConfiguration;
+use grammers_client::update::Update;
+use grammers_session::types::{PeerAuth, PeerId, PeerRef};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use crate::config::Config;
+use crate::telegram::{BotClient, TelegramError};
+
+/// How long running handlers get to finish once shutdown starts.
+const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
+/// Handlers running at once; more updates wait, so a burst cannot exhaust memory.
+const MAX_IN_FLIGHT: usize = 64;
+
+/// What every handler needs, shared.
+pub struct BotContext {
+    pub client: grammers_client::Client,
+    pub config: Config,
+    /// Where received files are copied so their links outlive the user's copy.
+    pub bin: PeerRef,
+}
+
+impl BotContext {
+    pub fn new(
+        client: grammers_client::Client,
+        config: Config,
+    ) -> Result<BotContext, TelegramError> {
+        let id = PeerId::from_bot_api_dialog_id(config.telegram.bin_channel)
+            .unwrap_or_else(|| PeerId::channel_unchecked(0));
+        Ok(BotContext {
+            client,
+            config,
+            bin: PeerRef {
+                id,
+                auth: PeerAuth::default(),
+            },
+        })
+    }
+}
+
+/// Runs until `shutdown` completes or the connection to Telegram is gone for good.
+pub async fn run(
+    bot: &mut BotClient,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), TelegramError> {
+    let Some(rx) = bot.updates.take() else {
+        return Ok(());
+    };
+    let mut stream = bot
+        .client
+        .stream_updates(rx, UpdatesConfiguration { catch_up: true })
+        .await
+        .map_err(|e| {
+            TelegramError::Call(grammers_client::InvocationError::Dropped(leak(
+                e.to_string(),
+            )))
+        })?;
+    let ctx = Arc::new(BotContext::new(bot.client.clone(), config)?);
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut tasks = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        let update = tokio::select! {
+            _ = &mut shutdown => break,
+            u = stream.next() => u,
+        };
+        while tasks.try_join_next().is_some() {}
+        let update = match update {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::error!("update stream ended: {e}");
+                break;
+            }
+        };
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let ctx = ctx.clone();
+        let span = tracing::info_span!("update", chat = update_chat(&update));
+        tasks.spawn(
+            async move {
+                handle(&ctx, update).await;
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+    while tasks.try_join_next().is_some() {}
+    tracing::info!(
+        in_flight = tasks.len(),
+        "no longer taking updates; letting handlers finish"
+    );
+    if tokio::time::timeout(DRAIN_DEADLINE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tracing::warn!(abandoned = tasks.len(), "handlers did not finish in time");
+        tasks.abort_all();
+    }
+    if let Err(e) = stream.sync_update_state().await {
+        tracing::warn!("could not save the update state: {e}");
+    }
+    Ok(())
+}
+
+fn leak(s: String) -> &'static str {
+    // Only on the start-up failure path, once per process.
+    Box::leak(s.into_boxed_str())
+}
+
+fn update_chat(u: &Update) -> i64 {
+    match u {
+        Update::NewMessage(m) | Update::MessageEdited(m) => {
+            m.peer_id().bot_api_dialog_id_unchecked()
+        }
+        Update::CallbackQuery(q) => q.peer_id().bot_api_dialog_id_unchecked(),
+        _ => 0,
+    }
+}
+
+async fn handle(ctx: &BotContext, update: Update) {
+    let result = match update {
+        Update::NewMessage(m)
+            if !m.outgoing() && m.peer_id().kind() == grammers_session::types::PeerKind::User =>
+        {
+            intake::on_message(ctx, m).await
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        tracing::warn!("handling the update failed: {e}");
+    }
+}

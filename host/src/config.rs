@@ -1,0 +1,326 @@
+//! Configuration: built-in defaults < `beamgram.toml` < environment < command-line flags.
+//!
+//! Besides `BEAMGRAM_SECTION__KEY` variables, the names operators of existing file-stream bots
+//! already have are accepted (`API_ID`, `BOT_TOKEN`, `BIN_CHANNEL`, `MULTI_TOKEN1`…), and a bad
+//! value is reported under the name the operator used.
+
+mod legacy_env;
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::sim::SimAddress;
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub telegram: TelegramConfig,
+    pub http: HttpConfig,
+    pub links: LinksConfig,
+    pub access: AccessConfig,
+    pub storage: StorageConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelegramConfig {
+    pub api_id: i32,
+    pub api_hash: String,
+    pub bot_token: String,
+    /// Extra bots that share the streaming load; each must administer the bin channel.
+    pub multi_tokens: Vec<String>,
+    /// Bot API style id (`-100…`) of the channel every received file is copied to.
+    pub bin_channel: i64,
+    /// Connect to a beamgram simulator instead of Telegram (`beamgram sim` prints the address).
+    pub simulator: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub bind: String,
+    pub port: u16,
+    /// Base of the links the bot hands out; derived from bind and port when empty.
+    pub public_url: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            bind: "0.0.0.0".into(),
+            port: 8080,
+            public_url: String::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinksConfig {
+    /// Characters of signature in a link: more is harder to forge, shorter is tidier.
+    pub hash_length: usize,
+}
+
+impl Default for LinksConfig {
+    fn default() -> Self {
+        Self { hash_length: 16 }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// When not empty, only these Telegram user ids may use the bot.
+    pub allowed_users: Vec<i64>,
+    pub admins: Vec<i64>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub data_dir: PathBuf,
+    /// Empty means a SQLite file in `data_dir`.
+    pub database_url: String,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+}
+
+/// A configuration problem, named by the key the operator wrote.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{key}: {problem}")]
+pub struct ConfigError {
+    pub key: String,
+    pub problem: String,
+}
+
+pub fn bad(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Where the layers come from; tests pass their own environment.
+pub struct Sources<'a> {
+    pub file: Option<&'a Path>,
+    pub env: Vec<(String, String)>,
+    /// Command-line overrides, as a partial configuration.
+    pub overrides: Figment,
+}
+
+impl Config {
+    pub fn load(sources: Sources<'_>) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match sources.file {
+            Some(path) if !path.exists() => {
+                return Err(bad(
+                    "--config",
+                    format!("{} does not exist", path.display()),
+                ));
+            }
+            Some(path) => fig = fig.merge(Toml::file(path)),
+            None if Path::new("beamgram.toml").exists() => {
+                fig = fig.merge(Toml::file("beamgram.toml"))
+            }
+            None => {}
+        }
+        fig = fig.merge(legacy_env::provider(&sources.env)?);
+        fig = fig.merge(sources.overrides);
+        let config: Config = fig.extract().map_err(|e| figment_error(&e))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what types alone cannot; `run` needs Telegram credentials, the simulator-backed
+    /// commands fill them in themselves.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.links.hash_length < 8 || self.links.hash_length > 43 {
+            return Err(bad(
+                "links.hash_length (HASH_LENGTH)",
+                format!("must be 8 to 43, got {}", self.links.hash_length),
+            ));
+        }
+        let url = &self.http.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(bad(
+                "http.public_url (FQDN/HOST)",
+                format!(
+                    "must start with http:// or https://, got '{}'",
+                    self.http.public_url
+                ),
+            ));
+        }
+        if self.http.bind.parse::<std::net::IpAddr>().is_err() {
+            return Err(bad(
+                "http.bind (BIND_ADDRESS)",
+                format!("'{}' is not an IP address", self.http.bind),
+            ));
+        }
+        if let Some(sim) = &self.telegram.simulator {
+            sim.parse::<SimAddress>()
+                .map_err(|e| bad("telegram.simulator", e.to_string()))?;
+        }
+        for (i, t) in std::iter::once(&self.telegram.bot_token)
+            .chain(&self.telegram.multi_tokens)
+            .enumerate()
+        {
+            if !t.is_empty() && !valid_token(t) {
+                let key = if i == 0 {
+                    "telegram.bot_token (BOT_TOKEN)".to_string()
+                } else {
+                    format!("telegram.multi_tokens[{}] (MULTI_TOKEN{i})", i - 1)
+                };
+                return Err(bad(
+                    key,
+                    "is not a bot token (expected DIGITS:SECRET, as @BotFather gives it)",
+                ));
+            }
+        }
+        if self.telegram.bin_channel != 0 && self.telegram.bin_channel > -1_000_000_000_000 {
+            return Err(bad(
+                "telegram.bin_channel (BIN_CHANNEL)",
+                format!(
+                    "{} is not a channel id (they start with -100)",
+                    self.telegram.bin_channel
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// What `run` needs beyond [`Config::validate`].
+    pub fn require_telegram(&self) -> Result<(), ConfigError> {
+        let t = &self.telegram;
+        if t.simulator.is_none() {
+            if t.api_id <= 0 {
+                return Err(bad(
+                    "telegram.api_id (API_ID)",
+                    "is required: get one at my.telegram.org",
+                ));
+            }
+            if t.api_hash.len() != 32 || !t.api_hash.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(bad(
+                    "telegram.api_hash (API_HASH)",
+                    "is required: 32 hex digits from my.telegram.org",
+                ));
+            }
+        }
+        if t.bot_token.is_empty() {
+            return Err(bad(
+                "telegram.bot_token (BOT_TOKEN)",
+                "is required: the token @BotFather gave you",
+            ));
+        }
+        if t.bin_channel == 0 {
+            return Err(bad(
+                "telegram.bin_channel (BIN_CHANNEL)",
+                "is required: the -100… id of a channel where the bot is admin",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn public_url(&self) -> String {
+        if !self.http.public_url.is_empty() {
+            return self.http.public_url.trim_end_matches('/').to_string();
+        }
+        let host = if self.http.bind == "0.0.0.0" || self.http.bind == "::" {
+            "127.0.0.1"
+        } else {
+            &self.http.bind
+        };
+        format!("http://{host}:{}", self.http.port)
+    }
+
+    /// The effective configuration as TOML, secrets masked.
+    pub fn masked(&self) -> String {
+        let mut c = self.clone();
+        c.telegram.api_hash = mask(&c.telegram.api_hash);
+        c.telegram.bot_token = mask_token(&c.telegram.bot_token);
+        c.telegram.multi_tokens = c
+            .telegram
+            .multi_tokens
+            .iter()
+            .map(|t| mask_token(t))
+            .collect();
+        c.storage.database_url = mask_url(&c.storage.database_url);
+        toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# could not render: {e}"))
+    }
+}
+
+fn valid_token(t: &str) -> bool {
+    match t.split_once(':') {
+        Some((id, secret)) => {
+            !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !secret.is_empty()
+        }
+        None => false,
+    }
+}
+
+fn mask(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        "********".into()
+    }
+}
+
+fn mask_token(t: &str) -> String {
+    match t.split_once(':') {
+        Some((id, _)) => format!("{id}:********"),
+        None => mask(t),
+    }
+}
+
+fn mask_url(u: &str) -> String {
+    match (u.find("://"), u.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}********{}", &u[..s + 3], &u[at..]),
+        _ => u.to_string(),
+    }
+}
+
+fn figment_error(e: &figment::Error) -> ConfigError {
+    let key = if e.path.is_empty() {
+        "configuration".to_string()
+    } else {
+        e.path.join(".")
+    };
+    let problem = match &e.kind {
+        figment::error::Kind::UnknownField(f, _) => format!("unknown key '{f}'"),
+        kind => kind.to_string(),
+    };
+    let origin = e
+        .metadata
+        .as_ref()
+        .map(|m| format!(" (from {})", m.name))
+        .unwrap_or_default();
+    bad(key, format!("{problem}{origin}"))
+}
+
+#[cfg(test)]
+mod tests;

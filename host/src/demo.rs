@@ -1,0 +1,117 @@
+//! `beamgram demo`: the simulator and the bot in one process, on embedded defaults. A
+//! simulated user sends the sample video; the bot's reply is printed; it keeps serving.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::sim::{
+    Content, FileKind, FileSpec, SeenButton, SeenMessage, SimConfig, SimHandle, Simulator,
+};
+use crate::{App, RunError};
+
+/// The demo's sample video (see `host/assets/README.md` for how it was made).
+pub const SAMPLE_VIDEO: &[u8] = include_bytes!("../assets/sample.mp4");
+pub const DEMO_TOKEN: &str = "100001:beamgram-demo-bot-token";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("starting the simulator: {0}")]
+    Simulator(std::io::Error),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("the simulated user could not reach the bot: {0}")]
+    Script(#[from] crate::sim::SimError),
+    #[error("the bot stopped abnormally: {0}")]
+    Crashed(String),
+}
+
+pub struct DemoOptions {
+    /// Where the bot keeps its state; a fresh temporary folder when `None`.
+    pub data_dir: Option<PathBuf>,
+    pub config: Config,
+}
+
+pub fn print_message(m: &SeenMessage) {
+    for line in m.text.lines() {
+        println!("  │ {line}");
+    }
+    for row in &m.buttons {
+        let row: Vec<String> = row
+            .iter()
+            .map(|b| match b {
+                SeenButton::Url { text, url } => format!("[{text} → {url}]"),
+                SeenButton::Callback { text, .. } | SeenButton::Other { text } => {
+                    format!("[{text}]")
+                }
+            })
+            .collect();
+        println!("  │ {}", row.join(" "));
+    }
+}
+
+pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
+    let sim = Simulator::start(SimConfig::default())
+        .await
+        .map_err(DemoError::Simulator)?;
+    let h: SimHandle = sim.handle();
+    let bot = h.add_bot(DEMO_TOKEN, "beamgram_demo_bot", "beamgram demo");
+    let user = h.add_user("Demo User", Some("demo_user"));
+    let bin = h.add_channel("beamgram bin", None, &[bot]);
+
+    let mut config = opts.config;
+    config.telegram.simulator = Some(h.address().to_string());
+    config.telegram.bot_token = DEMO_TOKEN.into();
+    config.telegram.bin_channel = SimHandle::bot_api_channel_id(bin);
+    config.storage.data_dir = match opts.data_dir {
+        Some(d) => d,
+        None => std::env::temp_dir().join(format!("beamgram-demo-{}", std::process::id())),
+    };
+    println!(
+        "beamgram demo: a simulated Telegram on loopback with a bot, a user and a bin channel."
+    );
+    println!("  simulator: {}", h.address());
+    let app = App::start(config.clone()).await?;
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(app.serve(async move {
+        let _ = stop_rx.await;
+    }));
+
+    let sample = FileSpec {
+        name: "sample.mp4".into(),
+        mime: "video/mp4".into(),
+        kind: FileKind::Video {
+            duration: 8.0,
+            width: 640,
+            height: 360,
+        },
+        content: Content::Bytes(SAMPLE_VIDEO.to_vec().into()),
+        dc: 2,
+    };
+    println!(
+        "\nDemo User → bot: sample.mp4 ({} bytes)",
+        SAMPLE_VIDEO.len()
+    );
+    h.send_file(user, bot, sample, "")?;
+    let reply = h
+        .wait_for_message(bot, user, 1, Duration::from_secs(30))
+        .await?;
+    println!("bot → Demo User:");
+    print_message(&reply);
+    println!("\nThe bot keeps serving; press Ctrl-C to stop.");
+
+    shutdown.await;
+    let _ = stop_tx.send(());
+    let result = match serving.await {
+        Ok(r) => r.map_err(DemoError::from),
+        Err(e) => Err(DemoError::Crashed(e.to_string())),
+    };
+    sim.shutdown().await;
+    if config.storage.data_dir.starts_with(std::env::temp_dir()) {
+        let _ = std::fs::remove_dir_all(&config.storage.data_dir);
+    }
+    println!("demo stopped.");
+    result
+}

@@ -1,0 +1,208 @@
+//! `beamgram sim`'s console: type as a Telegram user talking to a bot, and watch what the bot
+//! answers. One line, one command; `help` lists them.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::faults::parse_rule;
+use super::{AccountId, Content, FileKind, FileSpec, LinkProfile, SimHandle};
+
+const HELP: &str = "\
+commands:
+  send TEXT              the user sends TEXT to the bot (commands too: send /start)
+  file PATH [CAPTION]    the user sends a file (videos by extension: .mp4 .mkv .webm)
+  press MSG_ID DATA      the user presses the inline button with callback DATA
+  show                   every message the bot sent to the user
+  bot N                  talk to the N-th bot (1-based) of those given with --bot
+  fault RULE             inject a fault, e.g. upload.getFile=flood:5,times=2
+  link RTT_MS [BYTES/S]  shape every DC's link (0 0 to reset)
+  expire                 rotate every file reference (FILE_REFERENCE_EXPIRED next time)
+  help                   this text";
+
+pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
+    println!("{HELP}");
+    let mut bot = bots.first().copied().unwrap_or_default();
+    let printer = {
+        let h = h.clone();
+        let bots = bots.clone();
+        tokio::spawn(async move {
+            let mut seen = vec![0usize; bots.len()];
+            loop {
+                let _ = h
+                    .wait_for(Duration::from_secs(3600), "changes", |s| {
+                        bots.iter()
+                            .zip(&seen)
+                            .any(|(b, n)| s.messages_from(*b, user).len() > *n)
+                            .then_some(())
+                    })
+                    .await;
+                for (i, b) in bots.iter().enumerate() {
+                    let all = h.messages_from(*b, user);
+                    for m in &all[seen[i]..] {
+                        println!("bot {} → you (message {}):", i + 1, m.id);
+                        crate::demo::print_message(m);
+                    }
+                    seen[i] = all.len();
+                }
+            }
+        })
+    };
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let line = line.trim();
+        let (cmd, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let result: Result<String, String> = match cmd {
+            "" => continue,
+            "help" => Ok(HELP.into()),
+            "send" => h
+                .send_text(user, bot, rest)
+                .map(|id| format!("sent (message {id})"))
+                .map_err(|e| e.to_string()),
+            "file" => send_file(&h, user, bot, rest).await,
+            "press" => press(&h, user, rest).await,
+            "show" => {
+                for m in h.messages_from(bot, user) {
+                    println!(
+                        "message {}{}:",
+                        m.id,
+                        if m.deleted {
+                            " (deleted)"
+                        } else if m.edited {
+                            " (edited)"
+                        } else {
+                            ""
+                        }
+                    );
+                    crate::demo::print_message(&m);
+                }
+                Ok(String::new())
+            }
+            "bot" => match rest
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| bots.get(n.wrapping_sub(1)))
+            {
+                Some(b) => {
+                    bot = *b;
+                    Ok(format!("talking to bot {}", rest.trim()))
+                }
+                None => Err(format!("there are {} bots", bots.len())),
+            },
+            "fault" => parse_rule(rest).map(|r| {
+                h.inject(r);
+                "fault armed".to_string()
+            }),
+            "link" => link(&h, rest),
+            "expire" => {
+                h.expire_file_references();
+                Ok("file references rotated".into())
+            }
+            other => Err(format!("unknown command '{other}' (try help)")),
+        };
+        match result {
+            Ok(s) if s.is_empty() => {}
+            Ok(s) => println!("{s}"),
+            Err(e) => println!("error: {e}"),
+        }
+    }
+    printer.abort();
+}
+
+async fn send_file(
+    h: &SimHandle,
+    user: AccountId,
+    bot: AccountId,
+    rest: &str,
+) -> Result<String, String> {
+    let (path, caption) = rest.split_once(' ').unwrap_or((rest, ""));
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| format!("{path}: {e}"))?;
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let ext = name
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let (mime, kind) = match ext.as_str() {
+        "mp4" => (
+            "video/mp4",
+            FileKind::Video {
+                duration: 0.0,
+                width: 0,
+                height: 0,
+            },
+        ),
+        "mkv" => (
+            "video/x-matroska",
+            FileKind::Video {
+                duration: 0.0,
+                width: 0,
+                height: 0,
+            },
+        ),
+        "webm" => (
+            "video/webm",
+            FileKind::Video {
+                duration: 0.0,
+                width: 0,
+                height: 0,
+            },
+        ),
+        "mp3" => (
+            "audio/mpeg",
+            FileKind::Audio {
+                duration: 0,
+                title: None,
+                performer: None,
+            },
+        ),
+        "pdf" => ("application/pdf", FileKind::Document),
+        "txt" => ("text/plain", FileKind::Document),
+        _ => ("application/octet-stream", FileKind::Document),
+    };
+    let spec = FileSpec {
+        name,
+        mime: mime.into(),
+        kind,
+        content: Content::Bytes(bytes.into()),
+        dc: 2,
+    };
+    h.send_file(user, bot, spec, caption)
+        .map(|(id, _)| format!("sent (message {id})"))
+        .map_err(|e| e.to_string())
+}
+
+async fn press(h: &SimHandle, user: AccountId, rest: &str) -> Result<String, String> {
+    let (id, data) = rest.split_once(' ').ok_or("usage: press MSG_ID DATA")?;
+    let id: i32 = id.parse().map_err(|_| "MSG_ID is a number")?;
+    let answer = h
+        .press_button(user, id, data.as_bytes(), Duration::from_secs(15))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!("bot answered: {}", answer.text.unwrap_or_default()))
+}
+
+fn link(h: &SimHandle, rest: &str) -> Result<String, String> {
+    let mut it = rest.split_whitespace();
+    let rtt: u64 = it
+        .next()
+        .ok_or("usage: link RTT_MS [BYTES_PER_SECOND]")?
+        .parse()
+        .map_err(|_| "RTT_MS is a number")?;
+    let bw: u64 = it
+        .next()
+        .map(|b| b.parse().map_err(|_| "BYTES_PER_SECOND is a number"))
+        .transpose()?
+        .unwrap_or(0);
+    h.set_all_links(LinkProfile {
+        rtt: Duration::from_millis(rtt),
+        bandwidth: (bw > 0).then_some(bw),
+    });
+    Ok("link shaped".into())
+}

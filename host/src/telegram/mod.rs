@@ -1,0 +1,126 @@
+//! Telegram sessions: a logged-in grammers client per bot token, on Telegram or on a
+//! simulator, with its session kept on disk.
+
+pub mod session;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use grammers_client::Client;
+use grammers_client::sender::{ConnectionParams, SenderPool};
+use grammers_session::SessionData;
+use grammers_session::storages::MemorySession;
+use grammers_session::updates::UpdatesLike;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::config::TelegramConfig;
+use crate::sim::SimAddress;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    #[error(transparent)]
+    Session(#[from] session::SessionError),
+    #[error("bad simulator address: {0}")]
+    Simulator(#[from] crate::sim::address::AddressError),
+    #[error("Telegram refused the login of bot {bot}: {source}")]
+    Login {
+        bot: String,
+        source: grammers_client::InvocationError,
+    },
+    #[error("Telegram call failed: {0}")]
+    Call(#[from] grammers_client::InvocationError),
+}
+
+/// One logged-in bot.
+pub struct BotClient {
+    pub client: Client,
+    /// Taken once by whoever processes this bot's updates.
+    pub updates: Option<mpsc::Receiver<UpdatesLike>>,
+    pub id: i64,
+    pub username: String,
+    /// Kept to write the session back on shutdown.
+    session: Arc<MemorySession>,
+    session_path: std::path::PathBuf,
+    dc_ids: Vec<i32>,
+    runner: JoinHandle<()>,
+}
+
+impl BotClient {
+    /// Opens the bot's session (stored, or fresh for the configured endpoint) and logs in only
+    /// when the stored authorization is no longer valid.
+    pub async fn connect(
+        cfg: &TelegramConfig,
+        token: &str,
+        data_dir: &Path,
+    ) -> Result<BotClient, TelegramError> {
+        let sim: Option<SimAddress> = cfg.simulator.as_deref().map(str::parse).transpose()?;
+        let (api_id, api_hash) = match &sim {
+            Some(s) => (s.api_id, s.api_hash.clone()),
+            None => (cfg.api_id, cfg.api_hash.clone()),
+        };
+        let session_path = session::path_for(data_dir, token);
+        let data = match session::load(&session_path)? {
+            Some(d) => d,
+            None => match &sim {
+                Some(s) => s.session_for(token, 2),
+                None => SessionData::default(),
+            },
+        };
+        let dc_ids: Vec<i32> = match &sim {
+            Some(s) => s.dcs.iter().map(|(id, _)| *id).collect(),
+            None => (1..=5).collect(),
+        };
+        let session = Arc::new(MemorySession::from(data));
+        let pool =
+            SenderPool::with_configuration(session.clone(), api_id, ConnectionParams::default());
+        let client = Client::new(pool.handle);
+        let runner = tokio::spawn(pool.runner.run());
+        let bot_id = token.split(':').next().unwrap_or_default().to_string();
+        let authorized = client
+            .is_authorized()
+            .await
+            .map_err(|source| TelegramError::Login {
+                bot: bot_id.clone(),
+                source,
+            })?;
+        if !authorized {
+            tracing::info!(bot = %bot_id, "logging in");
+            client
+                .bot_sign_in(token, &api_hash)
+                .await
+                .map_err(|source| TelegramError::Login {
+                    bot: bot_id.clone(),
+                    source,
+                })?;
+        }
+        let me = client.get_me().await?;
+        let bot = BotClient {
+            client,
+            updates: Some(pool.updates),
+            id: me.id().bare_id_unchecked(),
+            username: me.username().unwrap_or_default().to_string(),
+            session,
+            session_path,
+            dc_ids,
+            runner,
+        };
+        bot.save().await?;
+        tracing::info!(bot = bot.id, username = %bot.username, resumed = authorized, "bot ready");
+        Ok(bot)
+    }
+
+    pub async fn save(&self) -> Result<(), TelegramError> {
+        session::save(self.session.as_ref(), &self.dc_ids, &self.session_path).await?;
+        Ok(())
+    }
+
+    /// Saves the session and closes every connection.
+    pub async fn close(self) {
+        if let Err(e) = self.save().await {
+            tracing::warn!(bot = self.id, "could not save the session: {e}");
+        }
+        self.client.disconnect();
+        let _ = self.runner.await;
+    }
+}

@@ -1,0 +1,264 @@
+//! The `beamgram` binary as a user runs it: `demo`, `sim` + `run` as separate processes,
+//! configuration errors, and signals.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_beamgram");
+
+fn beamgram(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args).env_remove("RUST_LOG");
+    // The operator's environment must not leak into the tests.
+    for k in [
+        "API_ID",
+        "API_HASH",
+        "BOT_TOKEN",
+        "BIN_CHANNEL",
+        "LOG_CHANNEL",
+        "PORT",
+        "HOST",
+        "FQDN",
+        "DATABASE_URL",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
+
+/// Collects a child's output lines on a thread so a test can wait for a line with a deadline.
+struct Lines(mpsc::Receiver<String>, Vec<String>);
+
+impl Lines {
+    fn of(r: impl std::io::Read + Send + 'static) -> Lines {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(r).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines(rx, Vec::new())
+    }
+
+    fn wait_for(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        if let Some(l) = self.1.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        while let Ok(line) = self
+            .0
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.1.push(line.clone());
+            if line.contains(needle) {
+                return line;
+            }
+        }
+        panic!(
+            "no line containing {needle:?} within {timeout:?}; got:\n{}",
+            self.1.join("\n")
+        );
+    }
+
+    fn rest(&mut self) -> String {
+        while let Ok(l) = self.0.recv_timeout(Duration::from_millis(200)) {
+            self.1.push(l);
+        }
+        self.1.join("\n")
+    }
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("process did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("beamgram-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
+    let mut child = beamgram(&["demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("demo starts");
+    let mut out = Lines::of(child.stdout.take().expect("stdout"));
+    let mut err = Lines::of(child.stderr.take().expect("stderr"));
+    out.wait_for("bot → Demo User", Duration::from_secs(60));
+    out.wait_for("sample.mp4", Duration::from_secs(5));
+    out.wait_for("MiB · video/mp4", Duration::from_secs(5));
+    out.wait_for("press Ctrl-C to stop", Duration::from_secs(5));
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(20));
+    assert!(
+        status.success(),
+        "exit status {status:?}; stderr:\n{}",
+        err.rest()
+    );
+    out.wait_for("demo stopped.", Duration::from_secs(2));
+    assert!(err.rest().contains("SIGTERM received"));
+}
+
+#[test]
+fn bad_configuration_exits_2_naming_the_key() {
+    let o = beamgram(&["config", "check"])
+        .env("API_ID", "abc")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("API_ID") && stderr.contains("abc"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+
+    let dir = temp_dir("badtoml");
+    let file = dir.join("beamgram.toml");
+    std::fs::write(&file, "[http]\nport = \"eighty\"\n").expect("write");
+    let o = beamgram(&["--config", file.to_str().expect("utf8"), "config", "check"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("http.port"));
+
+    // Nothing configured: run names the first missing key.
+    let o = beamgram(&["run"])
+        .current_dir(temp_dir("empty"))
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("API_ID"));
+}
+
+#[test]
+fn config_check_prints_effective_values_with_secrets_masked() {
+    let o = beamgram(&["config", "check"])
+        .env("API_ID", "123")
+        .env("API_HASH", "0123456789abcdef0123456789abcdef")
+        .env("BOT_TOKEN", "42:very-secret")
+        .env("BIN_CHANNEL", "-1001234567890")
+        .env("PORT", "9090")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("port = 9090") && stdout.contains("42:********"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("very-secret") && !stdout.contains("0123456789abcdef"),
+        "{stdout}"
+    );
+}
+
+/// `beamgram sim` in one process, `beamgram run --simulator` in another: the console user
+/// talks to the bot, and a restarted bot resumes its session instead of logging in again.
+#[test]
+fn sim_and_run_as_separate_processes() {
+    let mut sim = beamgram(&["sim", "--bot", "555:cross-process"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sim starts");
+    let mut sim_out = Lines::of(sim.stdout.take().expect("stdout"));
+    let address = sim_out
+        .wait_for("address:", Duration::from_secs(30))
+        .split_whitespace()
+        .last()
+        .expect("address")
+        .to_string();
+    let bin = sim_out
+        .wait_for("bin channel:", Duration::from_secs(5))
+        .split_whitespace()
+        .last()
+        .expect("bin")
+        .to_string();
+    let data = temp_dir("crossproc");
+
+    let start_bot = || {
+        beamgram(&[
+            "run",
+            "--simulator",
+            &address,
+            "--data-dir",
+            data.to_str().expect("utf8"),
+        ])
+        .env("BOT_TOKEN", "555:cross-process")
+        .env("BIN_CHANNEL", &bin)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bot starts")
+    };
+    let mut bot = start_bot();
+    let mut bot_err = Lines::of(bot.stderr.take().expect("stderr"));
+    assert!(
+        bot_err
+            .wait_for("bot ready", Duration::from_secs(30))
+            .contains("resumed=false")
+    );
+
+    let mut stdin = sim.stdin.take().expect("stdin");
+    writeln!(stdin, "send /start").expect("console");
+    sim_out.wait_for("Send me a file", Duration::from_secs(20));
+
+    sigterm(&bot);
+    assert!(wait_exit(&mut bot, Duration::from_secs(20)).success());
+    assert!(
+        data.join("sessions/555.json").exists(),
+        "the session was saved"
+    );
+
+    let mut bot = start_bot();
+    let mut bot_err = Lines::of(bot.stderr.take().expect("stderr"));
+    assert!(
+        bot_err
+            .wait_for("bot ready", Duration::from_secs(30))
+            .contains("resumed=true"),
+        "no second login"
+    );
+    writeln!(stdin, "send hello again").expect("console");
+    sim_out.wait_for("Send me a file (video", Duration::from_secs(20));
+
+    sigterm(&bot);
+    assert!(wait_exit(&mut bot, Duration::from_secs(20)).success());
+    drop(stdin);
+    sigterm(&sim);
+    assert!(wait_exit(&mut sim, Duration::from_secs(20)).success());
+}
