@@ -368,3 +368,48 @@ async fn bot_copies_a_file_to_the_bin_channel_and_reads_it_back() {
         .expect("delete");
     assert!(w.h.channel_messages(w.bin).is_empty());
 }
+
+/// Telegram allows `limit` = 1 MiB, but grammers 0.11 asserts every incoming message is under
+/// 1,044,448 bytes: the simulator sends what Telegram would, and the connection dies. This is
+/// why the streamer never asks for more than 512 KiB.
+#[tokio::test]
+async fn a_one_mib_get_file_kills_the_grammers_connection() {
+    use beamgram::sim::FileSpec;
+    use grammers_tl_types as tl;
+    let w = world().await;
+    let bot = signed_in(&w.h, TOKEN).await;
+    let file = w.h.add_file(FileSpec::seeded(
+        "big.bin",
+        "application/octet-stream",
+        2 << 20,
+        8,
+    ));
+    let f = w.h.file(file).expect("file");
+    let location: tl::enums::InputFileLocation = tl::types::InputDocumentFileLocation {
+        id: f.id,
+        access_hash: f.access_hash,
+        file_reference: f.file_reference.clone(),
+        thumb_size: String::new(),
+    }
+    .into();
+    let ask = |limit| tl::functions::upload::GetFile {
+        precise: false,
+        cdn_supported: false,
+        location: location.clone(),
+        offset: 0,
+        limit,
+    };
+    let half = bot
+        .client
+        .invoke(&ask(512 * 1024))
+        .await
+        .expect("512 KiB is fine");
+    let tl::enums::upload::File::File(half) = half else {
+        panic!("a file")
+    };
+    assert_eq!(half.bytes.len(), 512 * 1024);
+    assert!(
+        bot.client.invoke(&ask(1024 * 1024)).await.is_err(),
+        "a 1 MiB answer is too big for grammers"
+    );
+}
