@@ -12,17 +12,7 @@ fn beamgram(args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args).env_remove("RUST_LOG");
     // The operator's environment must not leak into the tests.
-    for k in [
-        "API_ID",
-        "API_HASH",
-        "BOT_TOKEN",
-        "BIN_CHANNEL",
-        "LOG_CHANNEL",
-        "PORT",
-        "HOST",
-        "FQDN",
-        "DATABASE_URL",
-    ] {
+    for k in ["API_ID", "API_HASH", "BOT_TOKEN", "BIN_CHANNEL", "LOG_CHANNEL", "PORT", "HOST", "FQDN", "DATABASE_URL"] {
         c.env_remove(k);
     }
     c
@@ -49,19 +39,13 @@ impl Lines {
         if let Some(l) = self.1.iter().find(|l| l.contains(needle)) {
             return l.clone();
         }
-        while let Ok(line) = self
-            .0
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
+        while let Ok(line) = self.0.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             self.1.push(line.clone());
             if line.contains(needle) {
                 return line;
             }
         }
-        panic!(
-            "no line containing {needle:?} within {timeout:?}; got:\n{}",
-            self.1.join("\n")
-        );
+        panic!("no line containing {needle:?} within {timeout:?}; got:\n{}", self.1.join("\n"));
     }
 
     fn rest(&mut self) -> String {
@@ -73,10 +57,7 @@ impl Lines {
 }
 
 fn sigterm(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
     assert!(status.success());
 }
 
@@ -103,11 +84,8 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
-    let mut child = beamgram(&["demo"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("demo starts");
+    let mut child =
+        beamgram(&["demo", "--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("demo starts");
     let mut out = Lines::of(child.stdout.take().expect("stdout"));
     let mut err = Lines::of(child.stderr.take().expect("stderr"));
     out.wait_for("bot → Demo User", Duration::from_secs(60));
@@ -116,46 +94,28 @@ fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
     out.wait_for("press Ctrl-C to stop", Duration::from_secs(5));
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(20));
-    assert!(
-        status.success(),
-        "exit status {status:?}; stderr:\n{}",
-        err.rest()
-    );
+    assert!(status.success(), "exit status {status:?}; stderr:\n{}", err.rest());
     out.wait_for("demo stopped.", Duration::from_secs(2));
     assert!(err.rest().contains("SIGTERM received"));
 }
 
 #[test]
 fn bad_configuration_exits_2_naming_the_key() {
-    let o = beamgram(&["config", "check"])
-        .env("API_ID", "abc")
-        .output()
-        .expect("runs");
+    let o = beamgram(&["config", "check"]).env("API_ID", "abc").output().expect("runs");
     assert_eq!(o.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        stderr.contains("API_ID") && stderr.contains("abc"),
-        "{stderr}"
-    );
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("backtrace"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("API_ID") && stderr.contains("abc"), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
 
     let dir = temp_dir("badtoml");
     let file = dir.join("beamgram.toml");
     std::fs::write(&file, "[http]\nport = \"eighty\"\n").expect("write");
-    let o = beamgram(&["--config", file.to_str().expect("utf8"), "config", "check"])
-        .output()
-        .expect("runs");
+    let o = beamgram(&["--config", file.to_str().expect("utf8"), "config", "check"]).output().expect("runs");
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("http.port"));
 
     // Nothing configured: run names the first missing key.
-    let o = beamgram(&["run"])
-        .current_dir(temp_dir("empty"))
-        .output()
-        .expect("runs");
+    let o = beamgram(&["run"]).current_dir(temp_dir("empty")).output().expect("runs");
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("API_ID"));
 }
@@ -171,19 +131,9 @@ fn config_check_prints_effective_values_with_secrets_masked() {
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(
-        stdout.contains("port = 9090") && stdout.contains("42:********"),
-        "{stdout}"
-    );
-    assert!(
-        !stdout.contains("very-secret") && !stdout.contains("0123456789abcdef"),
-        "{stdout}"
-    );
+    assert!(o.status.success(), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("port = 9090") && stdout.contains("42:********"), "{stdout}");
+    assert!(!stdout.contains("very-secret") && !stdout.contains("0123456789abcdef"), "{stdout}");
 }
 
 /// `beamgram sim` in one process, `beamgram run --simulator` in another: the console user
@@ -197,18 +147,10 @@ fn sim_and_run_as_separate_processes() {
         .spawn()
         .expect("sim starts");
     let mut sim_out = Lines::of(sim.stdout.take().expect("stdout"));
-    let address = sim_out
-        .wait_for("address:", Duration::from_secs(30))
-        .split_whitespace()
-        .last()
-        .expect("address")
-        .to_string();
-    let bin = sim_out
-        .wait_for("bin channel:", Duration::from_secs(5))
-        .split_whitespace()
-        .last()
-        .expect("bin")
-        .to_string();
+    let address =
+        sim_out.wait_for("address:", Duration::from_secs(30)).split_whitespace().last().expect("address").to_string();
+    let bin =
+        sim_out.wait_for("bin channel:", Duration::from_secs(5)).split_whitespace().last().expect("bin").to_string();
     let data = temp_dir("crossproc");
 
     let start_bot = || {
@@ -218,6 +160,10 @@ fn sim_and_run_as_separate_processes() {
             &address,
             "--data-dir",
             data.to_str().expect("utf8"),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
         ])
         .env("BOT_TOKEN", "555:cross-process")
         .env("BIN_CHANNEL", &bin)
@@ -228,11 +174,7 @@ fn sim_and_run_as_separate_processes() {
     };
     let mut bot = start_bot();
     let mut bot_err = Lines::of(bot.stderr.take().expect("stderr"));
-    assert!(
-        bot_err
-            .wait_for("bot ready", Duration::from_secs(30))
-            .contains("resumed=false")
-    );
+    assert!(bot_err.wait_for("bot ready", Duration::from_secs(30)).contains("resumed=false"));
 
     let mut stdin = sim.stdin.take().expect("stdin");
     writeln!(stdin, "send /start").expect("console");
@@ -240,19 +182,11 @@ fn sim_and_run_as_separate_processes() {
 
     sigterm(&bot);
     assert!(wait_exit(&mut bot, Duration::from_secs(20)).success());
-    assert!(
-        data.join("sessions/555.json").exists(),
-        "the session was saved"
-    );
+    assert!(data.join("sessions/555.json").exists(), "the session was saved");
 
     let mut bot = start_bot();
     let mut bot_err = Lines::of(bot.stderr.take().expect("stderr"));
-    assert!(
-        bot_err
-            .wait_for("bot ready", Duration::from_secs(30))
-            .contains("resumed=true"),
-        "no second login"
-    );
+    assert!(bot_err.wait_for("bot ready", Duration::from_secs(30)).contains("resumed=true"), "no second login");
     writeln!(stdin, "send hello again").expect("console");
     sim_out.wait_for("Send me a file (video", Duration::from_secs(20));
 

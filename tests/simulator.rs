@@ -13,27 +13,17 @@ async fn bot_logs_in_and_receives_a_message() {
     let me = bot.client.get_me().await.expect("get_me");
     assert_eq!(me.id().bare_id(), Some(w.bot));
     let mut stream = bot.stream().await;
-    w.h.send_text(w.user, w.bot, "hello bot")
-        .expect("user sends");
-    let update = tokio::time::timeout(WAIT, stream.next())
-        .await
-        .expect("update in time")
-        .expect("update");
+    w.h.send_text(w.user, w.bot, "hello bot").expect("user sends");
+    let update = tokio::time::timeout(WAIT, stream.next()).await.expect("update in time").expect("update");
     match update {
         Update::NewMessage(m) => assert_eq!(m.text(), "hello bot"),
         other => panic!("unexpected update {other:?}"),
     }
 }
 
-async fn next_message(
-    stream: &mut grammers_client::client::UpdateStream,
-) -> grammers_client::update::Message {
+async fn next_message(stream: &mut grammers_client::client::UpdateStream) -> grammers_client::update::Message {
     loop {
-        match tokio::time::timeout(WAIT, stream.next())
-            .await
-            .expect("update in time")
-            .expect("update")
-        {
+        match tokio::time::timeout(WAIT, stream.next()).await.expect("update in time").expect("update") {
             Update::NewMessage(m) if !m.outgoing() => return m,
             _ => continue,
         }
@@ -53,27 +43,16 @@ async fn replies_with_inline_buttons_and_answers_a_press() {
         Button::url("Open", "https://example.org/x"),
         Button::data("Press", b"press:1".to_vec()),
     ]]);
-    m.reply(InputMessage::new().text("welcome").reply_markup(markup))
-        .await
-        .expect("reply");
+    m.reply(InputMessage::new().text("welcome").reply_markup(markup)).await.expect("reply");
 
-    let seen =
-        w.h.wait_for_message(w.bot, w.user, 1, WAIT)
-            .await
-            .expect("bot replied");
+    let seen = w.h.wait_for_message(w.bot, w.user, 1, WAIT).await.expect("bot replied");
     assert_eq!(seen.text, "welcome");
     assert_eq!(seen.reply_to, Some(1), "it replies to the user's message");
     assert_eq!(
         seen.buttons,
         vec![vec![
-            SeenButton::Url {
-                text: "Open".into(),
-                url: "https://example.org/x".into()
-            },
-            SeenButton::Callback {
-                text: "Press".into(),
-                data: b"press:1".to_vec()
-            },
+            SeenButton::Url { text: "Open".into(), url: "https://example.org/x".into() },
+            SeenButton::Callback { text: "Press".into(), data: b"press:1".to_vec() },
         ]]
     );
 
@@ -81,11 +60,7 @@ async fn replies_with_inline_buttons_and_answers_a_press() {
     let user = w.user;
     let press = tokio::spawn(async move { h.press_button(user, seen.id, b"press:1", WAIT).await });
     loop {
-        match tokio::time::timeout(WAIT, stream.next())
-            .await
-            .expect("update in time")
-            .expect("update")
-        {
+        match tokio::time::timeout(WAIT, stream.next()).await.expect("update in time").expect("update") {
             Update::CallbackQuery(q) => {
                 assert_eq!(q.data(), b"press:1");
                 q.answer().text("pressed!").send().await.expect("answer");
@@ -96,10 +71,7 @@ async fn replies_with_inline_buttons_and_answers_a_press() {
     }
     let answer = press.await.expect("join").expect("answered");
     assert_eq!(answer.text.as_deref(), Some("pressed!"));
-    assert_eq!(
-        w.h.press_button(w.user, seen.id, b"other", WAIT).await,
-        Err(beamgram::sim::SimError::NoSuchButton)
-    );
+    assert_eq!(w.h.press_button(w.user, seen.id, b"other", WAIT).await, Err(beamgram::sim::SimError::NoSuchButton));
 }
 
 fn media_of(m: &grammers_client::update::Message) -> grammers_client::media::Media {
@@ -126,25 +98,13 @@ async fn downloads_a_multi_chunk_file_byte_exact() {
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
-    w.h.send_file(
-        w.user,
-        w.bot,
-        FileSpec::seeded("big.bin", "application/octet-stream", SIZE, 99),
-        "",
-    )
-    .expect("user sends a file");
+    w.h.send_file(w.user, w.bot, FileSpec::seeded("big.bin", "application/octet-stream", SIZE, 99), "")
+        .expect("user sends a file");
     let m = next_message(&mut stream).await;
     let bytes = download(&bot, &media_of(&m)).await.expect("download");
     assert_eq!(bytes.len() as u64, SIZE);
-    assert!(
-        bytes == seeded_range(99, 0, SIZE),
-        "downloaded bytes differ from the file"
-    );
-    assert_eq!(
-        w.h.calls("upload.getFile", Some(2)),
-        7,
-        "512 KiB chunks, the last one short"
-    );
+    assert!(bytes == seeded_range(99, 0, SIZE), "downloaded bytes differ from the file");
+    assert_eq!(w.h.calls("upload.getFile", Some(2)), 7, "512 KiB chunks, the last one short");
 }
 
 #[tokio::test]
@@ -153,37 +113,19 @@ async fn flood_wait_is_retried_when_short_and_surfaced_when_long() {
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
-    w.h.send_file(
-        w.user,
-        w.bot,
-        FileSpec::seeded("f.bin", "application/octet-stream", 100_000, 1),
-        "",
-    )
-    .expect("send");
+    w.h.send_file(w.user, w.bot, FileSpec::seeded("f.bin", "application/octet-stream", 100_000, 1), "").expect("send");
     let media = media_of(&next_message(&mut stream).await);
 
     w.h.inject(FaultRule::new("upload.getFile", Fault::FloodWait(1)));
     let started = std::time::Instant::now();
-    assert_eq!(
-        download(&bot, &media)
-            .await
-            .expect("retried after the wait")
-            .len(),
-        100_000
-    );
-    assert!(
-        started.elapsed() >= std::time::Duration::from_secs(1),
-        "the client waited out FLOOD_WAIT"
-    );
+    assert_eq!(download(&bot, &media).await.expect("retried after the wait").len(), 100_000);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "the client waited out FLOOD_WAIT");
     assert_eq!(w.h.faults_fired(), 1);
 
     w.h.inject(FaultRule::new("upload.getFile", Fault::FloodWait(120)));
     match download(&bot, &media).await {
         Err(grammers_client::InvocationError::Rpc(e)) => {
-            assert_eq!(
-                (e.code, e.name.as_str(), e.value),
-                (420, "FLOOD_WAIT", Some(120))
-            );
+            assert_eq!((e.code, e.name.as_str(), e.value), (420, "FLOOD_WAIT", Some(120)));
         }
         other => panic!("expected FLOOD_WAIT, got {other:?}"),
     }
@@ -195,30 +137,20 @@ async fn file_on_another_dc_migrates_and_imports_authorization() {
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
-    w.h.send_file(
-        w.user,
-        w.bot,
-        FileSpec::seeded("dc4.bin", "application/octet-stream", 700_000, 4).on_dc(4),
-        "",
-    )
-    .expect("send");
+    w.h.send_file(w.user, w.bot, FileSpec::seeded("dc4.bin", "application/octet-stream", 700_000, 4).on_dc(4), "")
+        .expect("send");
     let media = media_of(&next_message(&mut stream).await);
     // Asked on the home DC, Telegram redirects with FILE_MIGRATE_4.
-    let Some(grammers_client::media::Media::Document(doc)) = Some(media.clone()) else {
-        panic!("a document")
-    };
+    let Some(grammers_client::media::Media::Document(doc)) = Some(media.clone()) else { panic!("a document") };
     let raw = doc.raw.document.clone().expect("document");
-    let grammers_tl_types::enums::Document::Document(d) = raw else {
-        panic!("document")
-    };
-    let location: grammers_tl_types::enums::InputFileLocation =
-        grammers_tl_types::types::InputDocumentFileLocation {
-            id: d.id,
-            access_hash: d.access_hash,
-            file_reference: d.file_reference.clone(),
-            thumb_size: String::new(),
-        }
-        .into();
+    let grammers_tl_types::enums::Document::Document(d) = raw else { panic!("document") };
+    let location: grammers_tl_types::enums::InputFileLocation = grammers_tl_types::types::InputDocumentFileLocation {
+        id: d.id,
+        access_hash: d.access_hash,
+        file_reference: d.file_reference.clone(),
+        thumb_size: String::new(),
+    }
+    .into();
     let req = grammers_tl_types::functions::upload::GetFile {
         precise: false,
         cdn_supported: false,
@@ -227,10 +159,9 @@ async fn file_on_another_dc_migrates_and_imports_authorization() {
         limit: 4096,
     };
     match bot.client.invoke_in_dc(2, &req).await {
-        Err(grammers_client::InvocationError::Rpc(e)) => assert_eq!(
-            (e.code, e.name.as_str(), e.value),
-            (303, "FILE_MIGRATE", Some(4))
-        ),
+        Err(grammers_client::InvocationError::Rpc(e)) => {
+            assert_eq!((e.code, e.name.as_str(), e.value), (303, "FILE_MIGRATE", Some(4)))
+        }
         other => panic!("expected FILE_MIGRATE_4, got {other:?}"),
     }
     // grammers' own download goes to the document's DC, where the bot is not authorized yet.
@@ -248,13 +179,7 @@ async fn expired_file_reference_is_surfaced_and_a_refetch_fixes_it() {
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
-    w.h.send_file(
-        w.user,
-        w.bot,
-        FileSpec::seeded("r.bin", "application/octet-stream", 600_000, 5),
-        "",
-    )
-    .expect("send");
+    w.h.send_file(w.user, w.bot, FileSpec::seeded("r.bin", "application/octet-stream", 600_000, 5), "").expect("send");
     let m = next_message(&mut stream).await;
     w.h.inject(FaultRule::new("upload.getFile", Fault::FileReferenceExpired).skip(1));
     match download(&bot, &media_of(&m)).await {
@@ -270,19 +195,9 @@ async fn expired_file_reference_is_surfaced_and_a_refetch_fixes_it() {
         .get_messages_by_id(m.peer_ref().await.expect("peer").expect("peer"), &[m.id()])
         .await
         .expect("refetch");
-    let fresh = fresh
-        .into_iter()
-        .next()
-        .flatten()
-        .expect("message still there");
+    let fresh = fresh.into_iter().next().flatten().expect("message still there");
     let media = fresh.media().expect("media");
-    assert_eq!(
-        download(&bot, &media)
-            .await
-            .expect("fresh reference works")
-            .len(),
-        600_000
-    );
+    assert_eq!(download(&bot, &media).await.expect("fresh reference works").len(), 600_000);
 }
 
 #[tokio::test]
@@ -293,8 +208,7 @@ async fn two_bots_are_logged_in_at_once() {
     let mut b = signed_in(&w.h, "2000:second-token").await;
     let (mut sa, mut sb) = (a.stream().await, b.stream().await);
     w.h.send_text(w.user, w.bot, "to the first").expect("send");
-    w.h.send_text(w.user, second, "to the second")
-        .expect("send");
+    w.h.send_text(w.user, second, "to the second").expect("send");
     assert_eq!(next_message(&mut sa).await.text(), "to the first");
     assert_eq!(next_message(&mut sb).await.text(), "to the second");
     assert_eq!(w.h.logins(), 2);
@@ -304,24 +218,14 @@ async fn two_bots_are_logged_in_at_once() {
 async fn wrong_token_and_unknown_key_are_refused() {
     let w = world().await;
     let bot = connect(&w.h, TOKEN);
-    match bot
-        .client
-        .bot_sign_in("1000:wrong", &w.h.address().api_hash)
-        .await
-    {
+    match bot.client.bot_sign_in("1000:wrong", &w.h.address().api_hash).await {
         Err(grammers_client::InvocationError::Rpc(e)) => assert_eq!(e.name, "ACCESS_TOKEN_INVALID"),
         other => panic!("expected ACCESS_TOKEN_INVALID, got {other:?}"),
     }
     // A key the simulator never issued gets the transport error -404, then grammers tries a
     // key exchange which cannot succeed against anything but Telegram.
     let unknown = connect(&w.h, "9999:never-registered");
-    assert!(
-        unknown
-            .client
-            .bot_sign_in("9999:never-registered", &w.h.address().api_hash)
-            .await
-            .is_err()
-    );
+    assert!(unknown.client.bot_sign_in("9999:never-registered", &w.h.address().api_hash).await.is_err());
 }
 
 #[tokio::test]
@@ -331,41 +235,24 @@ async fn bot_copies_a_file_to_the_bin_channel_and_reads_it_back() {
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
-    w.h.send_file(
-        w.user,
-        w.bot,
-        FileSpec::seeded("movie.mkv", "video/x-matroska", 2048, 3),
-        "a caption",
-    )
-    .expect("send");
+    w.h.send_file(w.user, w.bot, FileSpec::seeded("movie.mkv", "video/x-matroska", 2048, 3), "a caption")
+        .expect("send");
     let m = next_message(&mut stream).await;
-    let bin = PeerRef {
-        id: PeerId::channel(w.bin).expect("id"),
-        auth: PeerAuth::default(),
-    };
+    let bin = PeerRef { id: PeerId::channel(w.bin).expect("id"), auth: PeerAuth::default() };
     assert!(SimHandle::bot_api_channel_id(w.bin) < -1_000_000_000_000);
     let copy = m.forward_to(bin).await.expect("forward to the bin channel");
     let posts = w.h.channel_messages(w.bin);
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].media, w.h.channel_messages(w.bin)[0].media);
-    let back = bot
-        .client
-        .get_messages_by_id(bin, &[copy.id(), 999])
-        .await
-        .expect("channels.getMessages");
+    let back = bot.client.get_messages_by_id(bin, &[copy.id(), 999]).await.expect("channels.getMessages");
     assert_eq!(back[0].as_ref().map(|m| m.text()), Some("a caption"));
     // grammers turns the bare messageEmpty Telegram sends for a missing id into an empty message.
     assert!(
-        back[1]
-            .as_ref()
-            .is_none_or(|m| m.text().is_empty() && m.media().is_none()),
+        back[1].as_ref().is_none_or(|m| m.text().is_empty() && m.media().is_none()),
         "a missing id comes back empty"
     );
     // Deleting in the channel works and is visible.
-    bot.client
-        .delete_messages(bin, &[copy.id()])
-        .await
-        .expect("delete");
+    bot.client.delete_messages(bin, &[copy.id()]).await.expect("delete");
     assert!(w.h.channel_messages(w.bin).is_empty());
 }
 
@@ -378,12 +265,7 @@ async fn a_one_mib_get_file_kills_the_grammers_connection() {
     use grammers_tl_types as tl;
     let w = world().await;
     let bot = signed_in(&w.h, TOKEN).await;
-    let file = w.h.add_file(FileSpec::seeded(
-        "big.bin",
-        "application/octet-stream",
-        2 << 20,
-        8,
-    ));
+    let file = w.h.add_file(FileSpec::seeded("big.bin", "application/octet-stream", 2 << 20, 8));
     let f = w.h.file(file).expect("file");
     let location: tl::enums::InputFileLocation = tl::types::InputDocumentFileLocation {
         id: f.id,
@@ -399,17 +281,8 @@ async fn a_one_mib_get_file_kills_the_grammers_connection() {
         offset: 0,
         limit,
     };
-    let half = bot
-        .client
-        .invoke(&ask(512 * 1024))
-        .await
-        .expect("512 KiB is fine");
-    let tl::enums::upload::File::File(half) = half else {
-        panic!("a file")
-    };
+    let half = bot.client.invoke(&ask(512 * 1024)).await.expect("512 KiB is fine");
+    let tl::enums::upload::File::File(half) = half else { panic!("a file") };
     assert_eq!(half.bytes.len(), 512 * 1024);
-    assert!(
-        bot.client.invoke(&ask(1024 * 1024)).await.is_err(),
-        "a 1 MiB answer is too big for grammers"
-    );
+    assert!(bot.client.invoke(&ask(1024 * 1024)).await.is_err(), "a 1 MiB answer is too big for grammers");
 }

@@ -21,6 +21,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub links: LinksConfig,
     pub access: AccessConfig,
+    pub stream: StreamConfig,
     pub storage: StorageConfig,
     pub log: LogConfig,
 }
@@ -43,9 +44,16 @@ pub struct TelegramConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     pub bind: String,
+    /// 0 picks a free port (the links then carry the one picked).
     pub port: u16,
     /// Base of the links the bot hands out; derived from bind and port when empty.
     pub public_url: String,
+    /// Streams one client address may hold open at once (download managers open several).
+    pub max_streams_per_ip: usize,
+    /// Seconds a client has to send its request headers (slowloris).
+    pub header_timeout_secs: u64,
+    /// Seconds open streams may go on after shutdown starts.
+    pub drain_secs: u64,
 }
 
 impl Default for HttpConfig {
@@ -54,6 +62,37 @@ impl Default for HttpConfig {
             bind: "0.0.0.0".into(),
             port: 8080,
             public_url: String::new(),
+            max_streams_per_ip: 16,
+            header_timeout_secs: 10,
+            drain_secs: 10,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamConfig {
+    /// getFile requests in flight per stream (512 KiB each).
+    pub window: usize,
+    /// Download connections per bot and DC.
+    pub connections_per_dc: usize,
+    /// Memory for chunks shared between concurrent viewers.
+    pub chunk_cache_mib: u64,
+    pub props_cache_ttl_secs: u64,
+    pub props_cache_entries: u64,
+    /// Seconds one chunk may take, FLOOD_WAITs and retries included, before the stream fails.
+    pub chunk_deadline_secs: u64,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        Self {
+            window: 8,
+            connections_per_dc: 4,
+            chunk_cache_mib: 256,
+            props_cache_ttl_secs: 3600,
+            props_cache_entries: 100_000,
+            chunk_deadline_secs: 60,
         }
     }
 }
@@ -63,11 +102,13 @@ impl Default for HttpConfig {
 pub struct LinksConfig {
     /// Characters of signature in a link: more is harder to forge, shorter is tidier.
     pub hash_length: usize,
+    /// Seconds a new link stays valid; 0 never expires.
+    pub ttl_secs: u64,
 }
 
 impl Default for LinksConfig {
     fn default() -> Self {
-        Self { hash_length: 16 }
+        Self { hash_length: 16, ttl_secs: 0 }
     }
 }
 
@@ -89,10 +130,7 @@ pub struct StorageConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self {
-            data_dir: PathBuf::from("data"),
-            database_url: String::new(),
-        }
+        Self { data_dir: PathBuf::from("data"), database_url: String::new() }
     }
 }
 
@@ -119,10 +157,7 @@ pub struct ConfigError {
 }
 
 pub fn bad(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        key: key.into(),
-        problem: problem.into(),
-    }
+    ConfigError { key: key.into(), problem: problem.into() }
 }
 
 /// Where the layers come from; tests pass their own environment.
@@ -138,15 +173,10 @@ impl Config {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         match sources.file {
             Some(path) if !path.exists() => {
-                return Err(bad(
-                    "--config",
-                    format!("{} does not exist", path.display()),
-                ));
+                return Err(bad("--config", format!("{} does not exist", path.display())));
             }
             Some(path) => fig = fig.merge(Toml::file(path)),
-            None if Path::new("beamgram.toml").exists() => {
-                fig = fig.merge(Toml::file("beamgram.toml"))
-            }
+            None if Path::new("beamgram.toml").exists() => fig = fig.merge(Toml::file("beamgram.toml")),
             None => {}
         }
         fig = fig.merge(legacy_env::provider(&sources.env)?);
@@ -169,45 +199,42 @@ impl Config {
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(bad(
                 "http.public_url (FQDN/HOST)",
-                format!(
-                    "must start with http:// or https://, got '{}'",
-                    self.http.public_url
-                ),
+                format!("must start with http:// or https://, got '{}'", self.http.public_url),
+            ));
+        }
+        let st = &self.stream;
+        if !(1..=64).contains(&st.window) {
+            return Err(bad("stream.window", format!("must be 1 to 64, got {}", st.window)));
+        }
+        if !(1..=16).contains(&st.connections_per_dc) {
+            return Err(bad("stream.connections_per_dc", format!("must be 1 to 16, got {}", st.connections_per_dc)));
+        }
+        if st.chunk_deadline_secs == 0 || self.http.max_streams_per_ip == 0 || self.http.header_timeout_secs == 0 {
+            return Err(bad(
+                "stream.chunk_deadline_secs / http.max_streams_per_ip / http.header_timeout_secs",
+                "must be at least 1",
             ));
         }
         if self.http.bind.parse::<std::net::IpAddr>().is_err() {
-            return Err(bad(
-                "http.bind (BIND_ADDRESS)",
-                format!("'{}' is not an IP address", self.http.bind),
-            ));
+            return Err(bad("http.bind (BIND_ADDRESS)", format!("'{}' is not an IP address", self.http.bind)));
         }
         if let Some(sim) = &self.telegram.simulator {
-            sim.parse::<SimAddress>()
-                .map_err(|e| bad("telegram.simulator", e.to_string()))?;
+            sim.parse::<SimAddress>().map_err(|e| bad("telegram.simulator", e.to_string()))?;
         }
-        for (i, t) in std::iter::once(&self.telegram.bot_token)
-            .chain(&self.telegram.multi_tokens)
-            .enumerate()
-        {
+        for (i, t) in std::iter::once(&self.telegram.bot_token).chain(&self.telegram.multi_tokens).enumerate() {
             if !t.is_empty() && !valid_token(t) {
                 let key = if i == 0 {
                     "telegram.bot_token (BOT_TOKEN)".to_string()
                 } else {
                     format!("telegram.multi_tokens[{}] (MULTI_TOKEN{i})", i - 1)
                 };
-                return Err(bad(
-                    key,
-                    "is not a bot token (expected DIGITS:SECRET, as @BotFather gives it)",
-                ));
+                return Err(bad(key, "is not a bot token (expected DIGITS:SECRET, as @BotFather gives it)"));
             }
         }
         if self.telegram.bin_channel != 0 && self.telegram.bin_channel > -1_000_000_000_000 {
             return Err(bad(
                 "telegram.bin_channel (BIN_CHANNEL)",
-                format!(
-                    "{} is not a channel id (they start with -100)",
-                    self.telegram.bin_channel
-                ),
+                format!("{} is not a channel id (they start with -100)", self.telegram.bin_channel),
             ));
         }
         Ok(())
@@ -218,23 +245,14 @@ impl Config {
         let t = &self.telegram;
         if t.simulator.is_none() {
             if t.api_id <= 0 {
-                return Err(bad(
-                    "telegram.api_id (API_ID)",
-                    "is required: get one at my.telegram.org",
-                ));
+                return Err(bad("telegram.api_id (API_ID)", "is required: get one at my.telegram.org"));
             }
             if t.api_hash.len() != 32 || !t.api_hash.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(bad(
-                    "telegram.api_hash (API_HASH)",
-                    "is required: 32 hex digits from my.telegram.org",
-                ));
+                return Err(bad("telegram.api_hash (API_HASH)", "is required: 32 hex digits from my.telegram.org"));
             }
         }
         if t.bot_token.is_empty() {
-            return Err(bad(
-                "telegram.bot_token (BOT_TOKEN)",
-                "is required: the token @BotFather gave you",
-            ));
+            return Err(bad("telegram.bot_token (BOT_TOKEN)", "is required: the token @BotFather gave you"));
         }
         if t.bin_channel == 0 {
             return Err(bad(
@@ -245,16 +263,13 @@ impl Config {
         Ok(())
     }
 
-    pub fn public_url(&self) -> String {
+    /// The base of the links, for a server listening on `port`.
+    pub fn public_url(&self, port: u16) -> String {
         if !self.http.public_url.is_empty() {
             return self.http.public_url.trim_end_matches('/').to_string();
         }
-        let host = if self.http.bind == "0.0.0.0" || self.http.bind == "::" {
-            "127.0.0.1"
-        } else {
-            &self.http.bind
-        };
-        format!("http://{host}:{}", self.http.port)
+        let host = if self.http.bind == "0.0.0.0" || self.http.bind == "::" { "127.0.0.1" } else { &self.http.bind };
+        format!("http://{host}:{port}")
     }
 
     /// The effective configuration as TOML, secrets masked.
@@ -262,12 +277,7 @@ impl Config {
         let mut c = self.clone();
         c.telegram.api_hash = mask(&c.telegram.api_hash);
         c.telegram.bot_token = mask_token(&c.telegram.bot_token);
-        c.telegram.multi_tokens = c
-            .telegram
-            .multi_tokens
-            .iter()
-            .map(|t| mask_token(t))
-            .collect();
+        c.telegram.multi_tokens = c.telegram.multi_tokens.iter().map(|t| mask_token(t)).collect();
         c.storage.database_url = mask_url(&c.storage.database_url);
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# could not render: {e}"))
     }
@@ -275,19 +285,13 @@ impl Config {
 
 fn valid_token(t: &str) -> bool {
     match t.split_once(':') {
-        Some((id, secret)) => {
-            !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !secret.is_empty()
-        }
+        Some((id, secret)) => !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !secret.is_empty(),
         None => false,
     }
 }
 
 fn mask(s: &str) -> String {
-    if s.is_empty() {
-        String::new()
-    } else {
-        "********".into()
-    }
+    if s.is_empty() { String::new() } else { "********".into() }
 }
 
 fn mask_token(t: &str) -> String {
@@ -305,20 +309,12 @@ fn mask_url(u: &str) -> String {
 }
 
 fn figment_error(e: &figment::Error) -> ConfigError {
-    let key = if e.path.is_empty() {
-        "configuration".to_string()
-    } else {
-        e.path.join(".")
-    };
+    let key = if e.path.is_empty() { "configuration".to_string() } else { e.path.join(".") };
     let problem = match &e.kind {
         figment::error::Kind::UnknownField(f, _) => format!("unknown key '{f}'"),
         kind => kind.to_string(),
     };
-    let origin = e
-        .metadata
-        .as_ref()
-        .map(|m| format!(" (from {})", m.name))
-        .unwrap_or_default();
+    let origin = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
     bad(key, format!("{problem}{origin}"))
 }
 

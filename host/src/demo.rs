@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::sim::{
-    Content, FileKind, FileSpec, SeenButton, SeenMessage, SimConfig, SimHandle, Simulator,
-};
+use crate::sim::{Content, FileKind, FileSpec, SeenButton, SeenMessage, SimConfig, SimHandle, Simulator};
 use crate::{App, RunError};
 
 /// The demo's sample video (see `host/assets/README.md` for how it was made).
@@ -52,9 +50,7 @@ pub fn print_message(m: &SeenMessage) {
 }
 
 pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
-    let sim = Simulator::start(SimConfig::default())
-        .await
-        .map_err(DemoError::Simulator)?;
+    let sim = Simulator::start(SimConfig::default()).await.map_err(DemoError::Simulator)?;
     let h: SimHandle = sim.handle();
     let bot = h.add_bot(DEMO_TOKEN, "beamgram_demo_bot", "beamgram demo");
     let user = h.add_user("Demo User", Some("demo_user"));
@@ -68,12 +64,12 @@ pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resul
         Some(d) => d,
         None => std::env::temp_dir().join(format!("beamgram-demo-{}", std::process::id())),
     };
-    println!(
-        "beamgram demo: a simulated Telegram on loopback with a bot, a user and a bin channel."
-    );
+    println!("beamgram demo: a simulated Telegram on loopback with a bot, a user and a bin channel.");
     println!("  simulator: {}", h.address());
     let app = App::start(config.clone()).await?;
+    println!("  web server: {}", app.public_url());
 
+    let signer = app.signer().clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(app.serve(async move {
         let _ = stop_rx.await;
@@ -82,24 +78,23 @@ pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resul
     let sample = FileSpec {
         name: "sample.mp4".into(),
         mime: "video/mp4".into(),
-        kind: FileKind::Video {
-            duration: 8.0,
-            width: 640,
-            height: 360,
-        },
+        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
         content: Content::Bytes(SAMPLE_VIDEO.to_vec().into()),
         dc: 2,
     };
-    println!(
-        "\nDemo User → bot: sample.mp4 ({} bytes)",
-        SAMPLE_VIDEO.len()
-    );
+    println!("\nDemo User → bot: sample.mp4 ({} bytes)", SAMPLE_VIDEO.len());
     h.send_file(user, bot, sample, "")?;
-    let reply = h
-        .wait_for_message(bot, user, 1, Duration::from_secs(30))
-        .await?;
+    let reply = h.wait_for_message(bot, user, 1, Duration::from_secs(30)).await?;
     println!("bot → Demo User:");
     print_message(&reply);
+    // The bin-channel copy is the newest post there; these are the links the reply carries.
+    if let Some(copy) = h.channel_messages(bin).last() {
+        let links = signer.links(crate::links::LinkTarget { message_id: copy.id, expires: 0 }, "sample.mp4");
+        println!("\nOpen them now:");
+        println!("  stream:   {}", links.stream);
+        println!("  download: {}", links.download);
+        println!("  watch:    {}", links.watch);
+    }
     println!("\nThe bot keeps serving; press Ctrl-C to stop.");
 
     shutdown.await;

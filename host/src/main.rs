@@ -74,11 +74,7 @@ struct SimArgs {
     #[arg(long)]
     seed: Option<String>,
     /// Bot tokens the simulator accepts (repeatable).
-    #[arg(
-        long = "bot",
-        value_name = "TOKEN",
-        default_value = "100001:beamgram-sim-token"
-    )]
+    #[arg(long = "bot", value_name = "TOKEN", default_value = "100001:beamgram-sim-token")]
     bots: Vec<String>,
     /// Inject a fault (repeatable): METHOD=FAULT[@DC][,skip=N][,times=N].
     #[arg(long = "fault", value_name = "RULE")]
@@ -103,6 +99,10 @@ fn overrides(cli: &Cli, run: Option<&RunArgs>) -> Figment {
         f = f.merge(Serialized::default("log.format", l));
     }
     if let Some(r) = run {
+        // The demo is for trying things on this machine: loopback unless told otherwise.
+        if matches!(cli.command, Command::Demo(_)) && r.bind.is_none() {
+            f = f.merge(Serialized::default("http.bind", "127.0.0.1"));
+        }
         if let Some(p) = r.port {
             f = f.merge(Serialized::default("http.port", p));
         }
@@ -145,9 +145,7 @@ async fn main() -> ExitCode {
     };
     beamgram::logging::init(config.log.format);
     match &cli.command {
-        Command::Config {
-            action: ConfigAction::Check,
-        } => {
+        Command::Config { action: ConfigAction::Check } => {
             if let Err(e) = config.require_telegram() {
                 println!("{}", config.masked());
                 return config_failure(e);
@@ -165,10 +163,7 @@ async fn main() -> ExitCode {
             }
         },
         Command::Demo(_) => {
-            let opts = beamgram::demo::DemoOptions {
-                data_dir: cli.data_dir.clone(),
-                config,
-            };
+            let opts = beamgram::demo::DemoOptions { data_dir: cli.data_dir.clone(), config };
             match beamgram::demo::run(opts, beamgram::shutdown::signal()).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -182,10 +177,7 @@ async fn main() -> ExitCode {
 }
 
 async fn sim(args: &SimArgs) -> ExitCode {
-    let mut config = SimConfig {
-        base_port: args.base_port,
-        ..SimConfig::default()
-    };
+    let mut config = SimConfig { base_port: args.base_port, ..SimConfig::default() };
     if let Some(seed) = &args.seed {
         match parse_seed(seed) {
             Some(s) => config.seed = s,
@@ -202,13 +194,11 @@ async fn sim(args: &SimArgs) -> ExitCode {
         }
     }
     for t in &args.bots {
-        if !t.split_once(':').is_some_and(|(id, s)| {
-            !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !s.is_empty()
-        }) {
-            return config_failure(beamgram::config::bad(
-                "--bot",
-                format!("'{t}' is not a bot token (DIGITS:SECRET)"),
-            ));
+        if !t
+            .split_once(':')
+            .is_some_and(|(id, s)| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !s.is_empty())
+        {
+            return config_failure(beamgram::config::bad("--bot", format!("'{t}' is not a bot token (DIGITS:SECRET)")));
         }
     }
     let sim = match Simulator::start(config).await {
@@ -228,13 +218,7 @@ async fn sim(args: &SimArgs) -> ExitCode {
         .bots
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            h.add_bot(
-                t,
-                &format!("sim_bot_{}", i + 1),
-                &format!("Sim Bot {}", i + 1),
-            )
-        })
+        .map(|(i, t)| h.add_bot(t, &format!("sim_bot_{}", i + 1), &format!("Sim Bot {}", i + 1)))
         .collect();
     let user = h.add_user("Console User", Some("console_user"));
     let bin = h.add_channel("bin", None, &bots);

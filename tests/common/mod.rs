@@ -23,20 +23,12 @@ pub struct World {
 }
 
 pub async fn world() -> World {
-    let sim = Simulator::start(SimConfig::default())
-        .await
-        .expect("simulator starts");
+    let sim = Simulator::start(SimConfig::default()).await.expect("simulator starts");
     let h = sim.handle();
     let bot = h.add_bot(TOKEN, "test_bot", "Test Bot");
     let user = h.add_user("Alice", Some("alice"));
     let bin = h.add_channel("bin", None, &[bot]);
-    World {
-        sim,
-        h,
-        bot,
-        user,
-        bin,
-    }
+    World { sim, h, bot, user, bin }
 }
 
 pub struct Bot {
@@ -51,28 +43,18 @@ pub fn connect(h: &SimHandle, token: &str) -> Bot {
     let pool = SenderPool::new(session, h.address().api_id);
     let client = Client::new(pool.handle);
     let runner = tokio::spawn(pool.runner.run());
-    Bot {
-        client,
-        updates: Some(pool.updates),
-        runner,
-    }
+    Bot { client, updates: Some(pool.updates), runner }
 }
 
 pub async fn signed_in(h: &SimHandle, token: &str) -> Bot {
     let bot = connect(h, token);
-    bot.client
-        .bot_sign_in(token, &h.address().api_hash)
-        .await
-        .expect("bot signs in");
+    bot.client.bot_sign_in(token, &h.address().api_hash).await.expect("bot signs in");
     bot
 }
 
 impl Bot {
     pub async fn stream(&mut self) -> UpdateStream {
         let rx = self.updates.take().expect("updates taken once");
-        self.client
-            .stream_updates(rx, UpdatesConfiguration { catch_up: false })
-            .await
-            .expect("update stream")
+        self.client.stream_updates(rx, UpdatesConfiguration { catch_up: false }).await.expect("update stream")
     }
 }

@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::config::Config;
+use crate::links::LinkSigner;
 use crate::telegram::{BotClient, TelegramError};
 
 /// How long running handlers get to finish once shutdown starts.
@@ -28,30 +29,21 @@ pub struct BotContext {
     pub config: Config,
     /// Where received files are copied so their links outlive the user's copy.
     pub bin: PeerRef,
+    pub signer: LinkSigner,
 }
 
 impl BotContext {
-    pub fn new(
-        client: grammers_client::Client,
-        config: Config,
-    ) -> Result<BotContext, TelegramError> {
-        let id = PeerId::from_bot_api_dialog_id(config.telegram.bin_channel)
-            .unwrap_or_else(|| PeerId::channel_unchecked(0));
-        Ok(BotContext {
-            client,
-            config,
-            bin: PeerRef {
-                id,
-                auth: PeerAuth::default(),
-            },
-        })
+    pub fn new(client: grammers_client::Client, config: Config, signer: LinkSigner) -> BotContext {
+        let id =
+            PeerId::from_bot_api_dialog_id(config.telegram.bin_channel).unwrap_or_else(|| PeerId::channel_unchecked(0));
+        BotContext { client, config, bin: PeerRef { id, auth: PeerAuth::default() }, signer }
     }
 }
 
 /// Runs until `shutdown` completes or the connection to Telegram is gone for good.
 pub async fn run(
     bot: &mut BotClient,
-    config: Config,
+    ctx: BotContext,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TelegramError> {
     let Some(rx) = bot.updates.take() else {
@@ -61,12 +53,8 @@ pub async fn run(
         .client
         .stream_updates(rx, UpdatesConfiguration { catch_up: true })
         .await
-        .map_err(|e| {
-            TelegramError::Call(grammers_client::InvocationError::Dropped(leak(
-                e.to_string(),
-            )))
-        })?;
-    let ctx = Arc::new(BotContext::new(bot.client.clone(), config)?);
+        .map_err(|e| TelegramError::Call(grammers_client::InvocationError::Dropped(leak(e.to_string()))))?;
+    let ctx = Arc::new(ctx);
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
@@ -97,16 +85,8 @@ pub async fn run(
         );
     }
     while tasks.try_join_next().is_some() {}
-    tracing::info!(
-        in_flight = tasks.len(),
-        "no longer taking updates; letting handlers finish"
-    );
-    if tokio::time::timeout(DRAIN_DEADLINE, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await
-    .is_err()
-    {
+    tracing::info!(in_flight = tasks.len(), "no longer taking updates; letting handlers finish");
+    if tokio::time::timeout(DRAIN_DEADLINE, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
         tracing::warn!(abandoned = tasks.len(), "handlers did not finish in time");
         tasks.abort_all();
     }
@@ -123,9 +103,7 @@ fn leak(s: String) -> &'static str {
 
 fn update_chat(u: &Update) -> i64 {
     match u {
-        Update::NewMessage(m) | Update::MessageEdited(m) => {
-            m.peer_id().bot_api_dialog_id_unchecked()
-        }
+        Update::NewMessage(m) | Update::MessageEdited(m) => m.peer_id().bot_api_dialog_id_unchecked(),
         Update::CallbackQuery(q) => q.peer_id().bot_api_dialog_id_unchecked(),
         _ => 0,
     }
@@ -133,9 +111,7 @@ fn update_chat(u: &Update) -> i64 {
 
 async fn handle(ctx: &BotContext, update: Update) {
     let result = match update {
-        Update::NewMessage(m)
-            if !m.outgoing() && m.peer_id().kind() == grammers_session::types::PeerKind::User =>
-        {
+        Update::NewMessage(m) if !m.outgoing() && m.peer_id().kind() == grammers_session::types::PeerKind::User => {
             intake::on_message(ctx, m).await
         }
         _ => Ok(()),

@@ -14,9 +14,7 @@ fn insert(dict: &mut Dict, path: &[&str], value: Value) {
             dict.insert((*last).to_string(), value);
         }
         [first, rest @ ..] => {
-            let entry = dict
-                .entry((*first).to_string())
-                .or_insert_with(|| Value::from(Dict::new()));
+            let entry = dict.entry((*first).to_string()).or_insert_with(|| Value::from(Dict::new()));
             if let Value::Dict(_, inner) = entry {
                 insert(inner, rest, value);
             }
@@ -25,16 +23,11 @@ fn insert(dict: &mut Dict, path: &[&str], value: Value) {
 }
 
 fn int(name: &str, v: &str) -> Result<i64, ConfigError> {
-    v.trim()
-        .parse::<i64>()
-        .map_err(|_| bad(name, format!("expected a whole number, got '{v}'")))
+    v.trim().parse::<i64>().map_err(|_| bad(name, format!("expected a whole number, got '{v}'")))
 }
 
 fn ids(name: &str, v: &str) -> Result<Vec<i64>, ConfigError> {
-    v.split([',', ' ', ';'])
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| int(name, s))
-        .collect()
+    v.split([',', ' ', ';']).filter(|s| !s.trim().is_empty()).map(|s| int(name, s)).collect()
 }
 
 /// Strict booleans: `bool("False")` being true is a classic bug of Python bots.
@@ -53,9 +46,7 @@ pub fn provider(env: &[(String, String)]) -> Result<Figment, ConfigError> {
         if let Some(rest) = k.strip_prefix("BEAMGRAM_") {
             let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            let value = v
-                .parse::<Value>()
-                .unwrap_or_else(|_| Value::from(v.clone()));
+            let value = v.parse::<Value>().unwrap_or_else(|_| Value::from(v.clone()));
             insert(&mut d, &path, value);
         }
     }
@@ -65,34 +56,20 @@ pub fn provider(env: &[(String, String)]) -> Result<Figment, ConfigError> {
         insert(&mut d, &["telegram", "api_id"], Value::from(n));
     }
     if let Some(v) = get("API_HASH") {
-        insert(
-            &mut d,
-            &["telegram", "api_hash"],
-            Value::from(v.trim().to_string()),
-        );
+        insert(&mut d, &["telegram", "api_hash"], Value::from(v.trim().to_string()));
     }
     if let Some(v) = get("BOT_TOKEN") {
-        insert(
-            &mut d,
-            &["telegram", "bot_token"],
-            Value::from(v.trim().to_string()),
-        );
+        insert(&mut d, &["telegram", "bot_token"], Value::from(v.trim().to_string()));
     }
     for name in ["LOG_CHANNEL", "BIN_CHANNEL"] {
         if let Some(v) = get(name) {
-            insert(
-                &mut d,
-                &["telegram", "bin_channel"],
-                Value::from(int(name, v)?),
-            );
+            insert(&mut d, &["telegram", "bin_channel"], Value::from(int(name, v)?));
         }
     }
     let mut multi: Vec<(u32, String)> = env
         .iter()
         .filter_map(|(k, v)| {
-            k.strip_prefix("MULTI_TOKEN")
-                .and_then(|n| n.parse::<u32>().ok())
-                .map(|n| (n, v.trim().to_string()))
+            k.strip_prefix("MULTI_TOKEN").and_then(|n| n.parse::<u32>().ok()).map(|n| (n, v.trim().to_string()))
         })
         .filter(|(_, v)| !v.is_empty())
         .collect();
@@ -117,52 +94,29 @@ pub fn provider(env: &[(String, String)]) -> Result<Figment, ConfigError> {
     }
     // HOST is a full URL in the Go bot; FQDN a bare domain in the Python one.
     if let Some(v) = get("HOST").filter(|v| !v.trim().is_empty()) {
-        insert(
-            &mut d,
-            &["http", "public_url"],
-            Value::from(v.trim().to_string()),
-        );
+        insert(&mut d, &["http", "public_url"], Value::from(v.trim().to_string()));
     } else if let Some(v) = get("FQDN").filter(|v| !v.trim().is_empty()) {
         let v = v.trim();
         let url = if v.contains("://") {
             v.to_string()
         } else {
-            let ssl = get("HAS_SSL")
-                .map(|s| boolean("HAS_SSL", s))
-                .transpose()?
-                .unwrap_or(false);
+            let ssl = get("HAS_SSL").map(|s| boolean("HAS_SSL", s)).transpose()?.unwrap_or(false);
             format!("{}://{v}", if ssl { "https" } else { "http" })
         };
         insert(&mut d, &["http", "public_url"], Value::from(url));
     }
     if let Some(v) = get("HASH_LENGTH") {
         let n = int("HASH_LENGTH", v)?;
-        insert(
-            &mut d,
-            &["links", "hash_length"],
-            Value::from(n.max(0) as u64),
-        );
+        insert(&mut d, &["links", "hash_length"], Value::from(n.max(0) as u64));
     }
     if let Some(v) = get("ALLOWED_USERS") {
-        insert(
-            &mut d,
-            &["access", "allowed_users"],
-            Value::from(ids("ALLOWED_USERS", v)?),
-        );
+        insert(&mut d, &["access", "allowed_users"], Value::from(ids("ALLOWED_USERS", v)?));
     }
     if let Some(v) = get("ADMINS") {
-        insert(
-            &mut d,
-            &["access", "admins"],
-            Value::from(ids("ADMINS", v)?),
-        );
+        insert(&mut d, &["access", "admins"], Value::from(ids("ADMINS", v)?));
     }
     if let Some(v) = get("DATABASE_URL") {
-        insert(
-            &mut d,
-            &["storage", "database_url"],
-            Value::from(v.trim().to_string()),
-        );
+        insert(&mut d, &["storage", "database_url"], Value::from(v.trim().to_string()));
     }
     Ok(Figment::from(Serialized::defaults(d)))
 }

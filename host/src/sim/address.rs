@@ -25,9 +25,7 @@ pub struct SimAddress {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error(
-    "not a simulator address ({0}); expected {SCHEME}API_ID:API_HASH@SEED/2=127.0.0.1:PORT,4=127.0.0.1:PORT"
-)]
+#[error("not a simulator address ({0}); expected {SCHEME}API_ID:API_HASH@SEED/2=127.0.0.1:PORT,4=127.0.0.1:PORT")]
 pub struct AddressError(pub String);
 
 impl fmt::Display for SimAddress {
@@ -46,14 +44,9 @@ impl FromStr for SimAddress {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = |why: &str| AddressError(why.to_string());
-        let rest = s
-            .trim()
-            .strip_prefix(SCHEME)
-            .ok_or_else(|| bad("it does not start with the scheme"))?;
+        let rest = s.trim().strip_prefix(SCHEME).ok_or_else(|| bad("it does not start with the scheme"))?;
         let (creds, rest) = rest.split_once('@').ok_or_else(|| bad("no '@'"))?;
-        let (id, hash) = creds
-            .split_once(':')
-            .ok_or_else(|| bad("no API_ID:API_HASH"))?;
+        let (id, hash) = creds.split_once(':').ok_or_else(|| bad("no API_ID:API_HASH"))?;
         let api_id = id.parse().map_err(|_| bad("API_ID is not a number"))?;
         let (seed_hex, dcs) = rest.split_once('/').ok_or_else(|| bad("no DC list"))?;
         if seed_hex.len() != 64 {
@@ -61,31 +54,22 @@ impl FromStr for SimAddress {
         }
         let mut seed = [0u8; 32];
         for (i, b) in seed.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&seed_hex[i * 2..i * 2 + 2], 16)
-                .map_err(|_| bad("the seed is not hex"))?;
+            *b = u8::from_str_radix(&seed_hex[i * 2..i * 2 + 2], 16).map_err(|_| bad("the seed is not hex"))?;
         }
         let dcs = dcs
             .split(',')
             .map(|d| {
-                let (id, addr) = d
-                    .split_once('=')
-                    .ok_or_else(|| bad("a DC is not ID=ADDRESS"))?;
+                let (id, addr) = d.split_once('=').ok_or_else(|| bad("a DC is not ID=ADDRESS"))?;
                 Ok((
                     id.parse().map_err(|_| bad("a DC id is not a number"))?,
-                    addr.parse()
-                        .map_err(|_| bad("a DC address is not IPv4:PORT"))?,
+                    addr.parse().map_err(|_| bad("a DC address is not IPv4:PORT"))?,
                 ))
             })
             .collect::<Result<Vec<_>, AddressError>>()?;
         if dcs.is_empty() {
             return Err(bad("no DCs"));
         }
-        Ok(SimAddress {
-            api_id,
-            api_hash: hash.to_string(),
-            seed,
-            dcs,
-        })
+        Ok(SimAddress { api_id, api_hash: hash.to_string(), seed, dcs })
     }
 }
 
@@ -112,29 +96,14 @@ impl SimAddress {
             .iter()
             .map(|(id, addr)| {
                 let v6 = SocketAddrV6::new(Ipv6Addr::LOCALHOST, addr.port(), 0, 0);
-                (
-                    *id,
-                    DcOption {
-                        id: *id,
-                        ipv4: *addr,
-                        ipv6: v6,
-                        auth_key: Some(derive_key(&self.seed, token, *id)),
-                    },
-                )
+                (*id, DcOption { id: *id, ipv4: *addr, ipv6: v6, auth_key: Some(derive_key(&self.seed, token, *id)) })
             })
             .collect();
-        SessionData {
-            home_dc,
-            dc_options,
-            ..SessionData::default()
-        }
+        SessionData { home_dc, dc_options, ..SessionData::default() }
     }
 
     pub fn socket(&self, dc: i32) -> Option<SocketAddr> {
-        self.dcs
-            .iter()
-            .find(|(id, _)| *id == dc)
-            .map(|(_, a)| SocketAddr::V4(*a))
+        self.dcs.iter().find(|(id, _)| *id == dc).map(|(_, a)| SocketAddr::V4(*a))
     }
 }
 
@@ -148,18 +117,11 @@ mod tests {
             api_id: 1,
             api_hash: "abc".into(),
             seed: [7; 32],
-            dcs: vec![
-                (2, "127.0.0.1:9002".parse().expect("addr")),
-                (4, "127.0.0.1:9004".parse().expect("addr")),
-            ],
+            dcs: vec![(2, "127.0.0.1:9002".parse().expect("addr")), (4, "127.0.0.1:9004".parse().expect("addr"))],
         };
         assert_eq!(a.to_string().parse::<SimAddress>(), Ok(a.clone()));
         assert!("http://x".parse::<SimAddress>().is_err());
-        assert!(
-            format!("{SCHEME}1:x@00/2=1.2.3.4:5")
-                .parse::<SimAddress>()
-                .is_err()
-        );
+        assert!(format!("{SCHEME}1:x@00/2=1.2.3.4:5").parse::<SimAddress>().is_err());
         let s = a.session_for("t", 2);
         assert_eq!(s.home_dc, 2);
         assert_ne!(s.dc_options[&2].auth_key, s.dc_options[&4].auth_key);

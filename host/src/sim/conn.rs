@@ -65,10 +65,7 @@ async fn read_frame(r: &mut OwnedReadHalf, seq: &mut i32) -> Result<Vec<u8>, Fra
     r.read_exact(&mut rest).await?;
     let got = i32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
     if got != *seq {
-        return Err(FrameError::BadSeq {
-            expected: *seq,
-            got,
-        });
+        return Err(FrameError::BadSeq { expected: *seq, got });
     }
     let crc_at = rest.len() - 4;
     let mut h = crc32fast::Hasher::new();
@@ -120,34 +117,11 @@ pub(super) async fn serve(shared: Arc<Shared>, dc: i32, stream: TcpStream) {
 
     let conn_id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::unbounded_channel();
-    shared
-        .conns
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(
-            conn_id,
-            ConnEntry {
-                dc,
-                key_id,
-                tx: tx.clone(),
-            },
-        );
+    shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(conn_id, ConnEntry { dc, key_id, tx: tx.clone() });
     let session_id = Arc::new(AtomicU64::new(0));
-    let writer_task = tokio::spawn(write_loop(
-        shared.clone(),
-        dc,
-        key.clone(),
-        session_id.clone(),
-        writer,
-        rx,
-    ));
+    let writer_task = tokio::spawn(write_loop(shared.clone(), dc, key.clone(), session_id.clone(), writer, rx));
 
-    let ctx = CallCtx {
-        shared: shared.clone(),
-        dc,
-        key_id,
-        conn_tx: tx.clone(),
-    };
+    let ctx = CallCtx { shared: shared.clone(), dc, key_id, conn_tx: tx.clone() };
     let mut frame = first;
     loop {
         if let Err(e) = handle_packet(&ctx, &key, &session_id, &mut frame) {
@@ -166,21 +140,12 @@ pub(super) async fn serve(shared: Arc<Shared>, dc: i32, stream: TcpStream) {
             }
         };
     }
-    shared
-        .conns
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(&conn_id);
+    shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn_id);
     let _ = tx.send(Outgoing::Close);
     let _ = writer_task.await;
 }
 
-fn handle_packet(
-    ctx: &CallCtx,
-    key: &AuthKey,
-    session_id: &AtomicU64,
-    packet: &mut [u8],
-) -> Result<(), String> {
+fn handle_packet(ctx: &CallCtx, key: &AuthKey, session_id: &AtomicU64, packet: &mut [u8]) -> Result<(), String> {
     let plain = crypto::decrypt_from_client(key, packet).map_err(|e| e.to_string())?;
     if plain.len() < 32 {
         return Err("encrypted message too short".into());
@@ -189,15 +154,12 @@ fn handle_packet(
     session_id.store(sid, Ordering::Relaxed);
     let msg_id = i64::from_le_bytes(plain[16..24].try_into().map_err(|_| "short header")?);
     let len = u32::from_le_bytes(plain[28..32].try_into().map_err(|_| "short header")?) as usize;
-    let body = plain
-        .get(32..32 + len)
-        .ok_or("message length past the packet")?;
+    let body = plain.get(32..32 + len).ok_or("message length past the packet")?;
     process(ctx, msg_id, body)
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 /// Handles one message: containers and gzip recurse, service messages are answered bare, and
@@ -210,12 +172,9 @@ fn process(ctx: &CallCtx, msg_id: i64, body: &[u8]) -> Result<(), String> {
             let mut at = 8;
             for _ in 0..count {
                 let inner_id = body.get(at..at + 8).ok_or("short container")?;
-                let inner_id =
-                    i64::from_le_bytes(inner_id.try_into().map_err(|_| "short container")?);
+                let inner_id = i64::from_le_bytes(inner_id.try_into().map_err(|_| "short container")?);
                 let len = u32_at(body, at + 12).ok_or("short container")? as usize;
-                let inner = body
-                    .get(at + 16..at + 16 + len)
-                    .ok_or("container item past its end")?;
+                let inner = body.get(at + 16..at + 16 + len).ok_or("container item past its end")?;
                 process(ctx, inner_id, inner)?;
                 at += 16 + len;
             }
@@ -224,14 +183,11 @@ fn process(ctx: &CallCtx, msg_id: i64, body: &[u8]) -> Result<(), String> {
         GZIP_PACKED => {
             let packed = Vec::<u8>::from_bytes(&body[4..]).map_err(|e| e.to_string())?;
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&packed[..])
-                .read_to_end(&mut out)
-                .map_err(|e| e.to_string())?;
+            flate2::read::GzDecoder::new(&packed[..]).read_to_end(&mut out).map_err(|e| e.to_string())?;
             process(ctx, msg_id, &out)
         }
         tl::types::MsgsAck::CONSTRUCTOR_ID => Ok(()),
-        tl::functions::Ping::CONSTRUCTOR_ID
-        | tl::functions::PingDelayDisconnect::CONSTRUCTOR_ID => {
+        tl::functions::Ping::CONSTRUCTOR_ID | tl::functions::PingDelayDisconnect::CONSTRUCTOR_ID => {
             let ping_id = body.get(4..12).ok_or("short ping")?;
             let ping_id = i64::from_le_bytes(ping_id.try_into().map_err(|_| "short ping")?);
             ctx.send_now(tl::enums::Pong::Pong(tl::types::Pong { msg_id, ping_id }).to_bytes());
@@ -252,8 +208,7 @@ fn process(ctx: &CallCtx, msg_id: i64, body: &[u8]) -> Result<(), String> {
             ctx.send_now(tl::enums::FutureSalts::Salts(salts).to_bytes());
             Ok(())
         }
-        tl::functions::DestroySession::CONSTRUCTOR_ID
-        | tl::functions::RpcDropAnswer::CONSTRUCTOR_ID => Ok(()),
+        tl::functions::DestroySession::CONSTRUCTOR_ID | tl::functions::RpcDropAnswer::CONSTRUCTOR_ID => Ok(()),
         _ => {
             let method = tl::name_for_id(id);
             let result = api::dispatch(ctx, method, body);
@@ -265,11 +220,8 @@ fn process(ctx: &CallCtx, msg_id: i64, body: &[u8]) -> Result<(), String> {
                 Err(api::Reply::Error(e)) => {
                     tracing::debug!(dc = ctx.dc, method, code = e.code, name = %e.name, "rpc error");
                     out.extend_from_slice(
-                        &tl::enums::RpcError::Error(tl::types::RpcError {
-                            error_code: e.code,
-                            error_message: e.name,
-                        })
-                        .to_bytes(),
+                        &tl::enums::RpcError::Error(tl::types::RpcError { error_code: e.code, error_message: e.name })
+                            .to_bytes(),
                     );
                 }
                 Err(api::Reply::Drop) => {

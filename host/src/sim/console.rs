@@ -31,10 +31,7 @@ pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
             loop {
                 let _ = h
                     .wait_for(Duration::from_secs(3600), "changes", |s| {
-                        bots.iter()
-                            .zip(&seen)
-                            .any(|(b, n)| s.messages_from(*b, user).len() > *n)
-                            .then_some(())
+                        bots.iter().zip(&seen).any(|(b, n)| s.messages_from(*b, user).len() > *n).then_some(())
                     })
                     .await;
                 for (i, b) in bots.iter().enumerate() {
@@ -55,10 +52,7 @@ pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
         let result: Result<String, String> = match cmd {
             "" => continue,
             "help" => Ok(HELP.into()),
-            "send" => h
-                .send_text(user, bot, rest)
-                .map(|id| format!("sent (message {id})"))
-                .map_err(|e| e.to_string()),
+            "send" => h.send_text(user, bot, rest).map(|id| format!("sent (message {id})")).map_err(|e| e.to_string()),
             "file" => send_file(&h, user, bot, rest).await,
             "press" => press(&h, user, rest).await,
             "show" => {
@@ -78,12 +72,7 @@ pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
                 }
                 Ok(String::new())
             }
-            "bot" => match rest
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| bots.get(n.wrapping_sub(1)))
-            {
+            "bot" => match rest.trim().parse::<usize>().ok().and_then(|n| bots.get(n.wrapping_sub(1))) {
                 Some(b) => {
                     bot = *b;
                     Ok(format!("talking to bot {}", rest.trim()))
@@ -110,99 +99,39 @@ pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
     printer.abort();
 }
 
-async fn send_file(
-    h: &SimHandle,
-    user: AccountId,
-    bot: AccountId,
-    rest: &str,
-) -> Result<String, String> {
+async fn send_file(h: &SimHandle, user: AccountId, bot: AccountId, rest: &str) -> Result<String, String> {
     let (path, caption) = rest.split_once(' ').unwrap_or((rest, ""));
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|e| format!("{path}: {e}"))?;
+    let bytes = tokio::fs::read(path).await.map_err(|e| format!("{path}: {e}"))?;
     let name = std::path::Path::new(path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    let ext = name
-        .rsplit('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let ext = name.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
     let (mime, kind) = match ext.as_str() {
-        "mp4" => (
-            "video/mp4",
-            FileKind::Video {
-                duration: 0.0,
-                width: 0,
-                height: 0,
-            },
-        ),
-        "mkv" => (
-            "video/x-matroska",
-            FileKind::Video {
-                duration: 0.0,
-                width: 0,
-                height: 0,
-            },
-        ),
-        "webm" => (
-            "video/webm",
-            FileKind::Video {
-                duration: 0.0,
-                width: 0,
-                height: 0,
-            },
-        ),
-        "mp3" => (
-            "audio/mpeg",
-            FileKind::Audio {
-                duration: 0,
-                title: None,
-                performer: None,
-            },
-        ),
+        "mp4" => ("video/mp4", FileKind::Video { duration: 0.0, width: 0, height: 0 }),
+        "mkv" => ("video/x-matroska", FileKind::Video { duration: 0.0, width: 0, height: 0 }),
+        "webm" => ("video/webm", FileKind::Video { duration: 0.0, width: 0, height: 0 }),
+        "mp3" => ("audio/mpeg", FileKind::Audio { duration: 0, title: None, performer: None }),
         "pdf" => ("application/pdf", FileKind::Document),
         "txt" => ("text/plain", FileKind::Document),
         _ => ("application/octet-stream", FileKind::Document),
     };
-    let spec = FileSpec {
-        name,
-        mime: mime.into(),
-        kind,
-        content: Content::Bytes(bytes.into()),
-        dc: 2,
-    };
-    h.send_file(user, bot, spec, caption)
-        .map(|(id, _)| format!("sent (message {id})"))
-        .map_err(|e| e.to_string())
+    let spec = FileSpec { name, mime: mime.into(), kind, content: Content::Bytes(bytes.into()), dc: 2 };
+    h.send_file(user, bot, spec, caption).map(|(id, _)| format!("sent (message {id})")).map_err(|e| e.to_string())
 }
 
 async fn press(h: &SimHandle, user: AccountId, rest: &str) -> Result<String, String> {
     let (id, data) = rest.split_once(' ').ok_or("usage: press MSG_ID DATA")?;
     let id: i32 = id.parse().map_err(|_| "MSG_ID is a number")?;
-    let answer = h
-        .press_button(user, id, data.as_bytes(), Duration::from_secs(15))
-        .await
-        .map_err(|e| e.to_string())?;
+    let answer = h.press_button(user, id, data.as_bytes(), Duration::from_secs(15)).await.map_err(|e| e.to_string())?;
     Ok(format!("bot answered: {}", answer.text.unwrap_or_default()))
 }
 
 fn link(h: &SimHandle, rest: &str) -> Result<String, String> {
     let mut it = rest.split_whitespace();
-    let rtt: u64 = it
-        .next()
-        .ok_or("usage: link RTT_MS [BYTES_PER_SECOND]")?
-        .parse()
-        .map_err(|_| "RTT_MS is a number")?;
-    let bw: u64 = it
-        .next()
-        .map(|b| b.parse().map_err(|_| "BYTES_PER_SECOND is a number"))
-        .transpose()?
-        .unwrap_or(0);
-    h.set_all_links(LinkProfile {
-        rtt: Duration::from_millis(rtt),
-        bandwidth: (bw > 0).then_some(bw),
-    });
+    let rtt: u64 =
+        it.next().ok_or("usage: link RTT_MS [BYTES_PER_SECOND]")?.parse().map_err(|_| "RTT_MS is a number")?;
+    let bw: u64 = it.next().map(|b| b.parse().map_err(|_| "BYTES_PER_SECOND is a number")).transpose()?.unwrap_or(0);
+    h.set_all_links(LinkProfile { rtt: Duration::from_millis(rtt), bandwidth: (bw > 0).then_some(bw) });
     Ok("link shaped".into())
 }

@@ -69,10 +69,7 @@ mod tests {
 
     #[test]
     fn seeded_ranges_agree_with_the_whole() {
-        let c = Content::Seeded {
-            seed: 42,
-            size: 1000,
-        };
+        let c = Content::Seeded { seed: 42, size: 1000 };
         let whole = c.read(0, 1000);
         assert_eq!(whole.len(), 1000);
         for (o, l) in [(0, 1), (3, 17), (7, 9), (8, 8), (995, 100), (999, 1)] {
@@ -81,22 +78,12 @@ mod tests {
             assert_eq!(part, whole[o as usize..end], "offset {o} limit {l}");
         }
         assert!(c.read(1000, 10).is_empty());
-        assert_ne!(
-            whole,
-            Content::Seeded {
-                seed: 43,
-                size: 1000
-            }
-            .read(0, 1000)
-        );
+        assert_ne!(whole, Content::Seeded { seed: 43, size: 1000 }.read(0, 1000));
     }
 
     #[test]
     fn reads_beyond_four_gib() {
-        let c = Content::Seeded {
-            seed: 7,
-            size: 5 << 30,
-        };
+        let c = Content::Seeded { seed: 7, size: 5 << 30 };
         let at = (4u64 << 30) + 12345;
         assert_eq!(c.read(at, 64), seeded_range(7, at, at + 64));
     }

@@ -61,10 +61,7 @@ fn key_iv(auth_key: &[u8; 256], msg_key: &[u8; 16], x: usize) -> ([u8; 32], [u8;
 
 /// Decrypts a client packet (`auth_key_id ‖ msg_key ‖ ciphertext`) in place and returns the
 /// plaintext (`salt ‖ session_id ‖ message ‖ padding`).
-pub fn decrypt_from_client<'a>(
-    key: &AuthKey,
-    packet: &'a mut [u8],
-) -> Result<&'a [u8], CryptoError> {
+pub fn decrypt_from_client<'a>(key: &AuthKey, packet: &'a mut [u8]) -> Result<&'a [u8], CryptoError> {
     if packet.len() < 24 || !(packet.len() - 24).is_multiple_of(16) {
         return Err(CryptoError::BadLength(packet.len()));
     }

@@ -43,13 +43,7 @@ pub struct FaultRule {
 
 impl FaultRule {
     pub fn new(method: impl Into<String>, fault: Fault) -> Self {
-        Self {
-            method: Some(method.into()),
-            dc: None,
-            skip: 0,
-            times: 1,
-            fault,
-        }
+        Self { method: Some(method.into()), dc: None, skip: 0, times: 1, fault }
     }
 
     pub fn skip(mut self, n: u32) -> Self {
@@ -86,11 +80,10 @@ impl Faults {
 
     /// The fault for this call, if a rule matches and has one to give.
     pub fn take(&mut self, method: &str, dc: i32) -> Option<Fault> {
-        let rule = self.rules.iter_mut().find(|r| {
-            r.times > 0
-                && r.method.as_deref().is_none_or(|m| m == method)
-                && r.dc.is_none_or(|d| d == dc)
-        })?;
+        let rule = self
+            .rules
+            .iter_mut()
+            .find(|r| r.times > 0 && r.method.as_deref().is_none_or(|m| m == method) && r.dc.is_none_or(|d| d == dc))?;
         if rule.skip > 0 {
             rule.skip -= 1;
             return None;
@@ -108,56 +101,34 @@ impl Faults {
 pub fn parse_rule(text: &str) -> Result<FaultRule, String> {
     let mut parts = text.split(',');
     let head = parts.next().unwrap_or_default();
-    let (method, fault) = head.split_once('=').ok_or_else(|| {
-        format!("fault '{text}' is not METHOD=FAULT (e.g. upload.getFile=flood:3)")
-    })?;
+    let (method, fault) = head
+        .split_once('=')
+        .ok_or_else(|| format!("fault '{text}' is not METHOD=FAULT (e.g. upload.getFile=flood:3)"))?;
     let (fault, dc) = match fault.split_once('@') {
-        Some((f, dc)) => (
-            f,
-            Some(
-                dc.parse::<i32>()
-                    .map_err(|_| format!("bad DC '{dc}' in fault '{text}'"))?,
-            ),
-        ),
+        Some((f, dc)) => (f, Some(dc.parse::<i32>().map_err(|_| format!("bad DC '{dc}' in fault '{text}'"))?)),
         None => (fault, None),
     };
     let fault = match fault.split(':').collect::<Vec<_>>().as_slice() {
-        ["flood", secs] => Fault::FloodWait(
-            secs.parse()
-                .map_err(|_| format!("bad seconds in '{text}'"))?,
-        ),
+        ["flood", secs] => Fault::FloodWait(secs.parse().map_err(|_| format!("bad seconds in '{text}'"))?),
         ["file_reference_expired"] => Fault::FileReferenceExpired,
         ["internal"] => Fault::Internal,
         ["drop"] => Fault::DropConnection,
-        ["rpc", code, name] => Fault::Rpc {
-            code: code.parse().map_err(|_| format!("bad code in '{text}'"))?,
-            name: (*name).to_string(),
-        },
+        ["rpc", code, name] => {
+            Fault::Rpc { code: code.parse().map_err(|_| format!("bad code in '{text}'"))?, name: (*name).to_string() }
+        }
         _ => {
             return Err(format!(
                 "unknown fault '{fault}' (flood:SECS, file_reference_expired, internal, drop, rpc:CODE:NAME)"
             ));
         }
     };
-    let mut rule = FaultRule {
-        method: (method != "*").then(|| method.to_string()),
-        dc,
-        skip: 0,
-        times: 1,
-        fault,
-    };
+    let mut rule = FaultRule { method: (method != "*").then(|| method.to_string()), dc, skip: 0, times: 1, fault };
     for opt in parts {
         match opt.split_once('=') {
-            Some(("skip", n)) => {
-                rule.skip = n.parse().map_err(|_| format!("bad skip in '{text}'"))?
-            }
-            Some(("times", n)) => {
-                rule.times = n.parse().map_err(|_| format!("bad times in '{text}'"))?
-            }
+            Some(("skip", n)) => rule.skip = n.parse().map_err(|_| format!("bad skip in '{text}'"))?,
+            Some(("times", n)) => rule.times = n.parse().map_err(|_| format!("bad times in '{text}'"))?,
             _ => {
-                return Err(format!(
-                    "unknown option '{opt}' in fault '{text}' (skip=N, times=N)"
-                ));
+                return Err(format!("unknown option '{opt}' in fault '{text}' (skip=N, times=N)"));
             }
         }
     }
@@ -171,11 +142,7 @@ mod tests {
     #[test]
     fn rules_skip_then_fire_then_expire() {
         let mut f = Faults::default();
-        f.add(
-            FaultRule::new("upload.getFile", Fault::FloodWait(2))
-                .skip(1)
-                .times(2),
-        );
+        f.add(FaultRule::new("upload.getFile", Fault::FloodWait(2)).skip(1).times(2));
         assert_eq!(f.take("upload.getFile", 2), None);
         assert_eq!(f.take("messages.sendMessage", 2), None);
         assert_eq!(f.take("upload.getFile", 2), Some(Fault::FloodWait(2)));
@@ -187,10 +154,7 @@ mod tests {
     #[test]
     fn parses_the_flag_syntax() {
         let r = parse_rule("upload.getFile=flood:3@4,skip=2,times=5").expect("parses");
-        assert_eq!(
-            (r.method.as_deref(), r.dc, r.skip, r.times),
-            (Some("upload.getFile"), Some(4), 2, 5)
-        );
+        assert_eq!((r.method.as_deref(), r.dc, r.skip, r.times), (Some("upload.getFile"), Some(4), 2, 5));
         assert_eq!(r.fault, Fault::FloodWait(3));
         assert!(parse_rule("*=drop").expect("parses").method.is_none());
         assert!(parse_rule("upload.getFile").is_err());

@@ -112,10 +112,7 @@ impl Shared {
     }
 
     pub fn link(&self, dc: i32) -> LinkProfile {
-        self.links
-            .read()
-            .map(|l| l.get(&dc).copied().unwrap_or_default())
-            .unwrap_or_default()
+        self.links.read().map(|l| l.get(&dc).copied().unwrap_or_default()).unwrap_or_default()
     }
 
     fn key(&self, key_id: u64) -> Option<crypto::AuthKey> {
@@ -136,10 +133,7 @@ impl Shared {
         let ready = Instant::now() + self.link(home).rtt / 2;
         for c in lock(&self.conns).values() {
             if c.dc == home && world.keys.get(&c.key_id).and_then(|k| k.account) == Some(account) {
-                let _ = c.tx.send(Outgoing::Message {
-                    body: body.clone(),
-                    ready,
-                });
+                let _ = c.tx.send(Outgoing::Message { body: body.clone(), ready });
             }
         }
     }
@@ -152,9 +146,7 @@ impl Shared {
     }
 
     pub fn count_call(&self, method: &str, dc: i32) {
-        *lock(&self.calls)
-            .entry((method.to_string(), dc))
-            .or_default() += 1;
+        *lock(&self.calls).entry((method.to_string(), dc)).or_default() += 1;
     }
 
     pub fn count_sent(&self, n: usize) {
@@ -182,11 +174,7 @@ impl Simulator {
     pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
         let mut listeners = Vec::new();
         for dc in &config.dcs {
-            let port = if config.base_port == 0 {
-                0
-            } else {
-                config.base_port + *dc as u16
-            };
+            let port = if config.base_port == 0 { 0 } else { config.base_port + *dc as u16 };
             let l = TcpListener::bind(SocketAddr::from((config.host, port))).await?;
             let SocketAddr::V4(addr) = l.local_addr()? else {
                 return Err(std::io::Error::other("the simulator listens on IPv4 only"));
@@ -201,10 +189,7 @@ impl Simulator {
             callbacks: Mutex::default(),
             changes: watch::channel(0).0,
             dcs: listeners.iter().map(|(dc, a, _)| (*dc, *a)).collect(),
-            api: ApiCreds {
-                id: config.api_id,
-                hash: config.api_hash,
-            },
+            api: ApiCreds { id: config.api_id, hash: config.api_hash },
             seed: config.seed,
             calls: Mutex::default(),
             logins: AtomicU64::new(0),
@@ -228,10 +213,7 @@ impl Simulator {
                 }
             });
         }
-        Ok(Simulator {
-            handle: SimHandle { shared },
-            tasks,
-        })
+        Ok(Simulator { handle: SimHandle { shared }, tasks })
     }
 
     pub fn handle(&self) -> SimHandle {

@@ -2,9 +2,7 @@
 
 use grammers_tl_types as tl;
 
-use super::world::{
-    Account, Body, Channel, ChannelMessage, FileKind, PrivateMessage, SimFile, World,
-};
+use super::world::{Account, Body, Channel, ChannelMessage, FileKind, PrivateMessage, SimFile, World};
 
 pub fn user(acc: &Account, viewer: i64) -> tl::enums::User {
     tl::types::User {
@@ -128,13 +126,8 @@ pub fn media(file: &SimFile) -> tl::enums::MessageMedia {
             file_reference: file.file_reference.clone(),
             date: file.date,
             sizes: vec![
-                tl::types::PhotoSize {
-                    r#type: "y".into(),
-                    w: width,
-                    h: height,
-                    size: file.content.len() as i32,
-                }
-                .into(),
+                tl::types::PhotoSize { r#type: "y".into(), w: width, h: height, size: file.content.len() as i32 }
+                    .into(),
             ],
             video_sizes: None,
             dc_id: file.dc_id,
@@ -148,19 +141,11 @@ pub fn media(file: &SimFile) -> tl::enums::MessageMedia {
         }
         .into();
     }
-    let mut attributes: Vec<tl::enums::DocumentAttribute> = vec![
-        tl::types::DocumentAttributeFilename {
-            file_name: file.name.clone(),
-        }
-        .into(),
-    ];
+    let mut attributes: Vec<tl::enums::DocumentAttribute> =
+        vec![tl::types::DocumentAttributeFilename { file_name: file.name.clone() }.into()];
     let (mut video, mut voice) = (false, false);
     match &file.kind {
-        FileKind::Video {
-            duration,
-            width,
-            height,
-        } => {
+        FileKind::Video { duration, width, height } => {
             video = true;
             attributes.push(
                 tl::types::DocumentAttributeVideo {
@@ -177,11 +162,7 @@ pub fn media(file: &SimFile) -> tl::enums::MessageMedia {
                 .into(),
             );
         }
-        FileKind::Audio {
-            duration,
-            title,
-            performer,
-        } => attributes.push(
+        FileKind::Audio { duration, title, performer } => attributes.push(
             tl::types::DocumentAttributeAudio {
                 voice: false,
                 duration: *duration,
@@ -206,13 +187,7 @@ pub fn media(file: &SimFile) -> tl::enums::MessageMedia {
         }
         FileKind::Animation { width, height } => {
             attributes.push(tl::enums::DocumentAttribute::Animated);
-            attributes.push(
-                tl::types::DocumentAttributeImageSize {
-                    w: *width,
-                    h: *height,
-                }
-                .into(),
-            );
+            attributes.push(tl::types::DocumentAttributeImageSize { w: *width, h: *height }.into());
         }
         FileKind::Document | FileKind::Photo { .. } => {}
     }
@@ -339,29 +314,11 @@ pub fn peer_channel(id: i64) -> tl::enums::Peer {
 pub fn private_message(world: &World, m: &PrivateMessage, owner: i64) -> tl::enums::Message {
     let out = m.sender == owner;
     let other = if out { m.recipient } else { m.sender };
-    let reply_to = m
-        .reply_to
-        .and_then(|i| world.private.get(i))
-        .map(|r| r.id_for(owner));
-    message(
-        world,
-        m.id_for(owner),
-        out,
-        Some(peer_user(m.sender)),
-        peer_user(other),
-        m.date,
-        reply_to,
-        &m.body,
-        false,
-    )
+    let reply_to = m.reply_to.and_then(|i| world.private.get(i)).map(|r| r.id_for(owner));
+    message(world, m.id_for(owner), out, Some(peer_user(m.sender)), peer_user(other), m.date, reply_to, &m.body, false)
 }
 
-pub fn channel_message(
-    world: &World,
-    ch: &Channel,
-    m: &ChannelMessage,
-    viewer: i64,
-) -> tl::enums::Message {
+pub fn channel_message(world: &World, ch: &Channel, m: &ChannelMessage, viewer: i64) -> tl::enums::Message {
     message(
         world,
         m.id,

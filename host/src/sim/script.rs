@@ -11,9 +11,7 @@ use tokio::sync::oneshot;
 use super::api::send;
 use super::content::Content;
 use super::crypto::AuthKey;
-use super::world::{
-    Account, AccountId, Body, Channel, ChannelId, FileId, FileKind, KeyEntry, SimFile,
-};
+use super::world::{Account, AccountId, Body, Channel, ChannelId, FileId, FileKind, KeyEntry, SimFile};
 use super::{CallbackAnswer, SimHandle, address, lock, render};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -30,10 +28,7 @@ pub enum SimError {
 
 impl From<super::api::RpcErr> for SimError {
     fn from(e: super::api::RpcErr) -> Self {
-        SimError::Rpc {
-            code: e.code,
-            name: e.name,
-        }
+        SimError::Rpc { code: e.code, name: e.name }
     }
 }
 
@@ -110,33 +105,20 @@ fn buttons(markup: &Option<tl::enums::ReplyMarkup>) -> Vec<Vec<SeenButton>> {
         .map(|tl::enums::KeyboardInlineButtonRow::Row(r)| {
             r.buttons
                 .iter()
-                .map(
-                    |tl::enums::KeyboardInlineButton::Button(b)| match &b.r#type {
-                        tl::enums::InlineButtonType::Url(u) => SeenButton::Url {
-                            text: b.text.clone(),
-                            url: u.url.clone(),
-                        },
-                        tl::enums::InlineButtonType::Callback(c) => SeenButton::Callback {
-                            text: b.text.clone(),
-                            data: c.data.clone(),
-                        },
-                        _ => SeenButton::Other {
-                            text: b.text.clone(),
-                        },
-                    },
-                )
+                .map(|tl::enums::KeyboardInlineButton::Button(b)| match &b.r#type {
+                    tl::enums::InlineButtonType::Url(u) => SeenButton::Url { text: b.text.clone(), url: u.url.clone() },
+                    tl::enums::InlineButtonType::Callback(c) => {
+                        SeenButton::Callback { text: b.text.clone(), data: c.data.clone() }
+                    }
+                    _ => SeenButton::Other { text: b.text.clone() },
+                })
                 .collect()
         })
         .collect()
 }
 
 impl SimHandle {
-    fn new_account(
-        &self,
-        first_name: &str,
-        username: Option<&str>,
-        token: Option<&str>,
-    ) -> AccountId {
+    fn new_account(&self, first_name: &str, username: Option<&str>, token: Option<&str>) -> AccountId {
         let mut world = self.shared.world();
         let id = 7_000_000_000 + world.fresh_id();
         world.accounts.insert(
@@ -159,14 +141,7 @@ impl SimHandle {
         if let Some(token) = token {
             for (dc, _) in &self.shared.dcs {
                 let key = AuthKey::new(address::derive_key(&self.shared.seed, token, *dc));
-                world.keys.insert(
-                    key.id_u64(),
-                    KeyEntry {
-                        key,
-                        dc: *dc,
-                        account: None,
-                    },
-                );
+                world.keys.insert(key.id_u64(), KeyEntry { key, dc: *dc, account: None });
             }
         }
         id
@@ -182,12 +157,7 @@ impl SimHandle {
     }
 
     /// A broadcast channel administered by `admins` (the bin channel is one).
-    pub fn add_channel(
-        &self,
-        title: &str,
-        username: Option<&str>,
-        admins: &[AccountId],
-    ) -> ChannelId {
+    pub fn add_channel(&self, title: &str, username: Option<&str>, admins: &[AccountId]) -> ChannelId {
         let mut world = self.shared.world();
         let id = 1_000_000_000 + world.fresh_id();
         world.channels.insert(
@@ -214,27 +184,18 @@ impl SimHandle {
 
     /// A session for a bot with this token: every DC's address and its pre-shared key.
     pub fn session_for(&self, token: &str) -> SessionData {
-        let home = self
-            .shared
-            .world()
-            .bot_by_token(token)
-            .map_or(2, |b| b.home_dc);
+        let home = self.shared.world().bot_by_token(token).map_or(2, |b| b.home_dc);
         self.address().session_for(token, home)
     }
 
     pub fn send_text(&self, user: AccountId, bot: AccountId, text: &str) -> Result<i32, SimError> {
-        let body = Body {
-            text: text.into(),
-            ..Body::default()
-        };
+        let body = Body { text: text.into(), ..Body::default() };
         let mut world = self.shared.world();
         Ok(send::private(&self.shared, &mut world, user, bot, None, body, None)?.1)
     }
 
     pub fn add_file(&self, spec: FileSpec) -> FileId {
-        self.shared
-            .world()
-            .add_file(spec.name, spec.mime, spec.kind, spec.content, spec.dc)
+        self.shared.world().add_file(spec.name, spec.mime, spec.kind, spec.content, spec.dc)
     }
 
     /// Sends a file (with a caption) to a bot; returns the user's message id and the file.
@@ -246,39 +207,18 @@ impl SimHandle {
         caption: &str,
     ) -> Result<(i32, FileId), SimError> {
         let file = self.add_file(spec);
-        let body = Body {
-            text: caption.into(),
-            media: Some(file),
-            ..Body::default()
-        };
+        let body = Body { text: caption.into(), media: Some(file), ..Body::default() };
         let mut world = self.shared.world();
-        Ok((
-            send::private(&self.shared, &mut world, user, bot, None, body, None)?.1,
-            file,
-        ))
+        Ok((send::private(&self.shared, &mut world, user, bot, None, body, None)?.1, file))
     }
 
     /// Posts to a channel as its owner would (not as any bot).
-    pub fn channel_post(
-        &self,
-        channel: ChannelId,
-        text: &str,
-        file: Option<FileSpec>,
-    ) -> Result<i32, SimError> {
+    pub fn channel_post(&self, channel: ChannelId, text: &str, file: Option<FileSpec>) -> Result<i32, SimError> {
         let file = file.map(|f| self.add_file(f));
         let mut world = self.shared.world();
         let owner = -channel;
-        world
-            .channels
-            .get_mut(&channel)
-            .ok_or(SimError::NotFound("channel"))?
-            .admins
-            .insert(owner);
-        let body = Body {
-            text: text.into(),
-            media: file,
-            ..Body::default()
-        };
+        world.channels.get_mut(&channel).ok_or(SimError::NotFound("channel"))?.admins.insert(owner);
+        let body = Body { text: text.into(), media: file, ..Body::default() };
         let result = send::channel(&self.shared, &mut world, channel, owner, body, None);
         if let Some(c) = world.channels.get_mut(&channel) {
             c.admins.remove(&owner);
@@ -299,10 +239,7 @@ impl SimHandle {
                 text: m.body.text.clone(),
                 media: m.body.media,
                 buttons: buttons(&m.body.markup),
-                reply_to: m
-                    .reply_to
-                    .and_then(|i| world.private.get(i))
-                    .map(|r| r.id_for(user)),
+                reply_to: m.reply_to.and_then(|i| world.private.get(i)).map(|r| r.id_for(user)),
                 edited: m.body.edit_date.is_some(),
                 deleted: m.deleted,
             })
@@ -334,11 +271,7 @@ impl SimHandle {
     }
 
     pub fn bot_commands(&self, bot: AccountId) -> Vec<(String, String)> {
-        self.shared
-            .world()
-            .account(bot)
-            .map(|a| a.commands.clone())
-            .unwrap_or_default()
+        self.shared.world().account(bot).map(|a| a.commands.clone()).unwrap_or_default()
     }
 
     /// The user blocks the bot: the bot's messages to them fail from now on.
@@ -362,10 +295,7 @@ impl SimHandle {
             if let Some(v) = check(self) {
                 return Ok(v);
             }
-            if tokio::time::timeout_at(deadline, rx.changed())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
                 return Err(SimError::Timeout(what));
             }
         }
@@ -379,10 +309,7 @@ impl SimHandle {
         n: usize,
         timeout: Duration,
     ) -> Result<SeenMessage, SimError> {
-        self.wait_for(timeout, "the bot's message", |s| {
-            s.messages_from(bot, user).get(n - 1).cloned()
-        })
-        .await
+        self.wait_for(timeout, "the bot's message", |s| s.messages_from(bot, user).get(n - 1).cloned()).await
     }
 
     /// Presses an inline button and waits for the bot's answer, like a Telegram app does.
@@ -397,9 +324,7 @@ impl SimHandle {
         let query_id: i64 = rand::random();
         {
             let world = self.shared.world();
-            let idx = world
-                .private_index_of(user, msg_id)
-                .ok_or(SimError::NotFound("message"))?;
+            let idx = world.private_index_of(user, msg_id).ok_or(SimError::NotFound("message"))?;
             let m = &world.private[idx];
             let has = buttons(&m.body.markup)
                 .iter()

@@ -72,11 +72,7 @@ pub struct PrivateMessage {
 impl PrivateMessage {
     /// The id under which `owner` sees this message.
     pub fn id_for(&self, owner: AccountId) -> i32 {
-        if owner == self.sender {
-            self.sender_msg_id
-        } else {
-            self.recipient_msg_id
-        }
+        if owner == self.sender { self.sender_msg_id } else { self.recipient_msg_id }
     }
 }
 
@@ -106,27 +102,11 @@ pub struct Channel {
 #[derive(Clone, Debug, PartialEq)]
 pub enum FileKind {
     Document,
-    Video {
-        duration: f64,
-        width: i32,
-        height: i32,
-    },
-    Audio {
-        duration: i32,
-        title: Option<String>,
-        performer: Option<String>,
-    },
-    Voice {
-        duration: i32,
-    },
-    Animation {
-        width: i32,
-        height: i32,
-    },
-    Photo {
-        width: i32,
-        height: i32,
-    },
+    Video { duration: f64, width: i32, height: i32 },
+    Audio { duration: i32, title: Option<String>, performer: Option<String> },
+    Voice { duration: i32 },
+    Animation { width: i32, height: i32 },
+    Photo { width: i32, height: i32 },
 }
 
 #[derive(Clone, Debug)]
@@ -169,10 +149,7 @@ pub struct World {
 }
 
 pub fn now() -> i32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i32)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i32).unwrap_or(0)
 }
 
 impl World {
@@ -186,25 +163,15 @@ impl World {
     }
 
     pub fn bot_by_token(&self, token: &str) -> Option<&Account> {
-        self.accounts
-            .values()
-            .find(|a| a.token.as_deref() == Some(token))
+        self.accounts.values().find(|a| a.token.as_deref() == Some(token))
     }
 
     pub fn account_by_username(&self, name: &str) -> Option<&Account> {
-        self.accounts.values().find(|a| {
-            a.username
-                .as_deref()
-                .is_some_and(|u| u.eq_ignore_ascii_case(name))
-        })
+        self.accounts.values().find(|a| a.username.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(name)))
     }
 
     pub fn channel_by_username(&self, name: &str) -> Option<&Channel> {
-        self.channels.values().find(|c| {
-            c.username
-                .as_deref()
-                .is_some_and(|u| u.eq_ignore_ascii_case(name))
-        })
+        self.channels.values().find(|c| c.username.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(name)))
     }
 
     /// Stores a private message in both boxes and returns its index; the pts updates are the
@@ -236,23 +203,16 @@ impl World {
             deleted: false,
         });
         self.private_index.insert((sender, sender_msg_id), idx);
-        self.private_index
-            .insert((recipient, recipient_msg_id), idx);
+        self.private_index.insert((recipient, recipient_msg_id), idx);
         Some(idx)
     }
 
     pub fn private_index_of(&self, owner: AccountId, id: i32) -> Option<usize> {
-        self.private_index
-            .get(&(owner, id))
-            .copied()
-            .filter(|i| self.private.get(*i).is_some_and(|m| !m.deleted))
+        self.private_index.get(&(owner, id)).copied().filter(|i| self.private.get(*i).is_some_and(|m| !m.deleted))
     }
 
     pub fn private_by_owner_id(&self, owner: AccountId, id: i32) -> Option<&PrivateMessage> {
-        self.private_index
-            .get(&(owner, id))
-            .and_then(|i| self.private.get(*i))
-            .filter(|m| !m.deleted)
+        self.private_index.get(&(owner, id)).and_then(|i| self.private.get(*i)).filter(|m| !m.deleted)
     }
 
     /// Appends a pts-carrying update to an account's box and returns the pts it got.
@@ -265,10 +225,7 @@ impl World {
         let acc = self.accounts.get_mut(&owner)?;
         acc.pts += count;
         let update = make(acc.pts);
-        acc.log.push(Logged {
-            pts: acc.pts,
-            update: update.clone(),
-        });
+        acc.log.push(Logged { pts: acc.pts, update: update.clone() });
         Some((acc.pts, update))
     }
 
@@ -281,60 +238,25 @@ impl World {
         let ch = self.channels.get_mut(&channel)?;
         ch.pts += count;
         let update = make(ch.pts);
-        ch.log.push(Logged {
-            pts: ch.pts,
-            update: update.clone(),
-        });
+        ch.log.push(Logged { pts: ch.pts, update: update.clone() });
         Some((ch.pts, update))
     }
 
-    pub fn add_channel_message(
-        &mut self,
-        channel: ChannelId,
-        from: Option<AccountId>,
-        body: Body,
-    ) -> Option<i32> {
+    pub fn add_channel_message(&mut self, channel: ChannelId, from: Option<AccountId>, body: Body) -> Option<i32> {
         let ch = self.channels.get_mut(&channel)?;
         ch.next_msg_id += 1;
         let id = ch.next_msg_id;
-        ch.messages.insert(
-            id,
-            ChannelMessage {
-                id,
-                from,
-                date: now(),
-                body,
-            },
-        );
+        ch.messages.insert(id, ChannelMessage { id, from, date: now(), body });
         Some(id)
     }
 
-    pub fn add_file(
-        &mut self,
-        name: String,
-        mime: String,
-        kind: FileKind,
-        content: Content,
-        dc_id: i32,
-    ) -> FileId {
+    pub fn add_file(&mut self, name: String, mime: String, kind: FileKind, content: Content, dc_id: i32) -> FileId {
         let id = self.fresh_id() * 1_000_003;
         let access_hash: i64 = rand::random();
         let mut file_reference = vec![0u8; 16];
         rand::Rng::fill(&mut rand::thread_rng(), &mut file_reference[..]);
-        self.files.insert(
-            id,
-            SimFile {
-                id,
-                access_hash,
-                dc_id,
-                name,
-                mime,
-                kind,
-                content,
-                file_reference,
-                date: now(),
-            },
-        );
+        self.files
+            .insert(id, SimFile { id, access_hash, dc_id, name, mime, kind, content, file_reference, date: now() });
         id
     }
 
@@ -350,13 +272,7 @@ impl World {
     pub fn channel_bots(&self, channel: ChannelId) -> Vec<AccountId> {
         self.channels
             .get(&channel)
-            .map(|c| {
-                c.admins
-                    .iter()
-                    .copied()
-                    .filter(|a| self.accounts.get(a).is_some_and(|a| a.bot))
-                    .collect()
-            })
+            .map(|c| c.admins.iter().copied().filter(|a| self.accounts.get(a).is_some_and(|a| a.bot)).collect())
             .unwrap_or_default()
     }
 }

@@ -24,10 +24,7 @@ pub enum TelegramError {
     #[error("bad simulator address: {0}")]
     Simulator(#[from] crate::sim::address::AddressError),
     #[error("Telegram refused the login of bot {bot}: {source}")]
-    Login {
-        bot: String,
-        source: grammers_client::InvocationError,
-    },
+    Login { bot: String, source: grammers_client::InvocationError },
     #[error("Telegram call failed: {0}")]
     Call(#[from] grammers_client::InvocationError),
 }
@@ -43,17 +40,14 @@ pub struct BotClient {
     session: Arc<MemorySession>,
     session_path: std::path::PathBuf,
     dc_ids: Vec<i32>,
+    api_id: i32,
     runner: JoinHandle<()>,
 }
 
 impl BotClient {
     /// Opens the bot's session (stored, or fresh for the configured endpoint) and logs in only
     /// when the stored authorization is no longer valid.
-    pub async fn connect(
-        cfg: &TelegramConfig,
-        token: &str,
-        data_dir: &Path,
-    ) -> Result<BotClient, TelegramError> {
+    pub async fn connect(cfg: &TelegramConfig, token: &str, data_dir: &Path) -> Result<BotClient, TelegramError> {
         let sim: Option<SimAddress> = cfg.simulator.as_deref().map(str::parse).transpose()?;
         let (api_id, api_hash) = match &sim {
             Some(s) => (s.api_id, s.api_hash.clone()),
@@ -72,27 +66,18 @@ impl BotClient {
             None => (1..=5).collect(),
         };
         let session = Arc::new(MemorySession::from(data));
-        let pool =
-            SenderPool::with_configuration(session.clone(), api_id, ConnectionParams::default());
+        let pool = SenderPool::with_configuration(session.clone(), api_id, ConnectionParams::default());
         let client = Client::new(pool.handle);
         let runner = tokio::spawn(pool.runner.run());
         let bot_id = token.split(':').next().unwrap_or_default().to_string();
-        let authorized = client
-            .is_authorized()
-            .await
-            .map_err(|source| TelegramError::Login {
-                bot: bot_id.clone(),
-                source,
-            })?;
+        let authorized =
+            client.is_authorized().await.map_err(|source| TelegramError::Login { bot: bot_id.clone(), source })?;
         if !authorized {
             tracing::info!(bot = %bot_id, "logging in");
             client
                 .bot_sign_in(token, &api_hash)
                 .await
-                .map_err(|source| TelegramError::Login {
-                    bot: bot_id.clone(),
-                    source,
-                })?;
+                .map_err(|source| TelegramError::Login { bot: bot_id.clone(), source })?;
         }
         let me = client.get_me().await?;
         let bot = BotClient {
@@ -103,11 +88,32 @@ impl BotClient {
             session,
             session_path,
             dc_ids,
+            api_id,
             runner,
         };
         bot.save().await?;
         tracing::info!(bot = bot.id, username = %bot.username, resumed = authorized, "bot ready");
         Ok(bot)
+    }
+
+    /// The session as it is now (addresses and keys, no peers): download connections start
+    /// from it, already authorized on the bot's home DC.
+    pub async fn snapshot(&self) -> SessionData {
+        use grammers_session::Session;
+        let mut data = SessionData::default();
+        if let Ok(home) = self.session.home_dc_id() {
+            data.home_dc = home;
+        }
+        for id in &self.dc_ids {
+            if let Ok(Some(dc)) = self.session.dc_option(*id) {
+                data.dc_options.insert(*id, dc);
+            }
+        }
+        data
+    }
+
+    pub fn api_id(&self) -> i32 {
+        self.api_id
     }
 
     pub async fn save(&self) -> Result<(), TelegramError> {

@@ -12,20 +12,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     #[error("reading session {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("session file {path} is damaged ({source}); move it away to log in afresh")]
-    Parse {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Parse { path: PathBuf, source: serde_json::Error },
     #[error("writing session {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error("reading the live session: {0}")]
     Live(String),
 }
@@ -74,29 +65,15 @@ pub fn load(path: &Path) -> Result<Option<SessionData>, SessionError> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
-            return Err(SessionError::Read {
-                path: path.into(),
-                source,
-            });
+            return Err(SessionError::Read { path: path.into(), source });
         }
     };
-    let s: Stored = serde_json::from_str(&text).map_err(|source| SessionError::Parse {
-        path: path.into(),
-        source,
-    })?;
+    let s: Stored = serde_json::from_str(&text).map_err(|source| SessionError::Parse { path: path.into(), source })?;
     let dc_options = s
         .dcs
         .into_iter()
         .map(|d| {
-            (
-                d.id,
-                DcOption {
-                    id: d.id,
-                    ipv4: d.ipv4,
-                    ipv6: d.ipv6,
-                    auth_key: d.auth_key.as_deref().and_then(unhex),
-                },
-            )
+            (d.id, DcOption { id: d.id, ipv4: d.ipv4, ipv6: d.ipv6, auth_key: d.auth_key.as_deref().and_then(unhex) })
         })
         .collect();
     Ok(Some(SessionData {
@@ -107,11 +84,7 @@ pub fn load(path: &Path) -> Result<Option<SessionData>, SessionError> {
             qts: s.qts,
             date: s.date,
             seq: s.seq,
-            channels: s
-                .channels
-                .into_iter()
-                .map(|(id, pts)| ChannelState { id, pts })
-                .collect(),
+            channels: s.channels.into_iter().map(|(id, pts)| ChannelState { id, pts }).collect(),
         },
         ..SessionData::default()
     }))
@@ -129,12 +102,7 @@ where
     let mut dcs = Vec::new();
     for id in dc_ids {
         if let Some(d) = session.dc_option(*id).map_err(live)? {
-            dcs.push(StoredDc {
-                id: d.id,
-                ipv4: d.ipv4,
-                ipv6: d.ipv6,
-                auth_key: d.auth_key.map(|k| hex(&k)),
-            });
+            dcs.push(StoredDc { id: d.id, ipv4: d.ipv4, ipv6: d.ipv6, auth_key: d.auth_key.map(|k| hex(&k)) });
         }
     }
     let st = session.updates_state().await.map_err(live)?;
@@ -147,10 +115,7 @@ where
         seq: st.seq,
         channels: st.channels.iter().map(|c| (c.id, c.pts)).collect(),
     };
-    let write = |source| SessionError::Write {
-        path: path.into(),
-        source,
-    };
+    let write = |source| SessionError::Write { path: path.into(), source };
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(write)?;
     }

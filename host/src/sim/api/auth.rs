@@ -13,10 +13,7 @@ pub fn import_bot_authorization(
         return Err(err(400, "API_ID_INVALID"));
     }
     let mut world = ctx.shared.world();
-    let bot = world
-        .bot_by_token(&req.bot_auth_token)
-        .cloned()
-        .ok_or_else(|| err(401, "ACCESS_TOKEN_INVALID"))?;
+    let bot = world.bot_by_token(&req.bot_auth_token).cloned().ok_or_else(|| err(401, "ACCESS_TOKEN_INVALID"))?;
     if bot.home_dc != ctx.dc {
         return Err(err(303, format!("USER_MIGRATE_{}", bot.home_dc)));
     }
@@ -24,9 +21,7 @@ pub fn import_bot_authorization(
         k.account = Some(bot.id);
     }
     tracing::info!(dc = ctx.dc, bot = bot.id, "bot logged in");
-    ctx.shared
-        .logins
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ctx.shared.logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Ok(authorization(render::user(&bot, bot.id)))
 }
 
@@ -70,24 +65,15 @@ pub fn import_authorization(
     if let Some(k) = world.keys.get_mut(&ctx.key_id) {
         k.account = Some(account);
     }
-    let acc = world
-        .account(account)
-        .cloned()
-        .ok_or_else(|| err(400, "AUTH_BYTES_INVALID"))?;
+    let acc = world.account(account).cloned().ok_or_else(|| err(400, "AUTH_BYTES_INVALID"))?;
     Ok(authorization(render::user(&acc, acc.id)))
 }
 
-pub fn log_out(
-    ctx: &CallCtx,
-    _: tl::functions::auth::LogOut,
-) -> Result<tl::enums::auth::LoggedOut, RpcErr> {
+pub fn log_out(ctx: &CallCtx, _: tl::functions::auth::LogOut) -> Result<tl::enums::auth::LoggedOut, RpcErr> {
     let mut world = ctx.shared.world();
     ctx.me(&world)?;
     if let Some(k) = world.keys.get_mut(&ctx.key_id) {
         k.account = None;
     }
-    Ok(tl::types::auth::LoggedOut {
-        future_auth_token: None,
-    }
-    .into())
+    Ok(tl::types::auth::LoggedOut { future_auth_token: None }.into())
 }

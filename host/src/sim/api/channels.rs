@@ -12,10 +12,7 @@ pub fn get_messages(
     let world = ctx.shared.world();
     let me = ctx.me(&world)?;
     let id = resolve_channel(&world, me, &req.channel)?;
-    let ch = world
-        .channels
-        .get(&id)
-        .ok_or_else(|| err(400, "CHANNEL_INVALID"))?;
+    let ch = world.channels.get(&id).ok_or_else(|| err(400, "CHANNEL_INVALID"))?;
     if req.id.len() > 200 {
         return Err(err(400, "LIMIT_INVALID"));
     }
@@ -30,11 +27,7 @@ pub fn get_messages(
             match ch.messages.get(&wanted) {
                 Some(msg) => render::channel_message(&world, ch, msg, me),
                 // Telegram answers a missing or deleted id with a bare messageEmpty.
-                None => tl::types::MessageEmpty {
-                    id: wanted,
-                    peer_id: None,
-                }
-                .into(),
+                None => tl::types::MessageEmpty { id: wanted, peer_id: None }.into(),
             }
         })
         .collect::<Vec<_>>();
@@ -59,38 +52,17 @@ pub fn delete_messages(
     let mut world = ctx.shared.world();
     let me = ctx.me(&world)?;
     let id = resolve_channel(&world, me, &req.channel)?;
-    let ch = world
-        .channels
-        .get_mut(&id)
-        .ok_or_else(|| err(400, "CHANNEL_INVALID"))?;
-    let gone: Vec<i32> = req
-        .id
-        .into_iter()
-        .filter(|m| ch.messages.remove(m).is_some())
-        .collect();
+    let ch = world.channels.get_mut(&id).ok_or_else(|| err(400, "CHANNEL_INVALID"))?;
+    let gone: Vec<i32> = req.id.into_iter().filter(|m| ch.messages.remove(m).is_some()).collect();
     if gone.is_empty() {
-        return Ok(tl::types::messages::AffectedMessages {
-            pts: ch.pts,
-            pts_count: 0,
-        }
-        .into());
+        return Ok(tl::types::messages::AffectedMessages { pts: ch.pts, pts_count: 0 }.into());
     }
     let n = gone.len() as i32;
     let logged = world.log_channel(id, n, |pts| {
-        tl::types::UpdateDeleteChannelMessages {
-            channel_id: id,
-            messages: gone,
-            pts,
-            pts_count: n,
-        }
-        .into()
+        tl::types::UpdateDeleteChannelMessages { channel_id: id, messages: gone, pts, pts_count: n }.into()
     });
     ctx.shared.bump();
-    Ok(tl::types::messages::AffectedMessages {
-        pts: logged.map_or(0, |l| l.0),
-        pts_count: n,
-    }
-    .into())
+    Ok(tl::types::messages::AffectedMessages { pts: logged.map_or(0, |l| l.0), pts_count: n }.into())
 }
 
 pub fn get_channels(

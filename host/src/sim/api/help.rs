@@ -4,10 +4,7 @@ use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr};
 
-pub fn get_config(
-    ctx: &CallCtx,
-    _: tl::functions::help::GetConfig,
-) -> Result<tl::enums::Config, RpcErr> {
+pub fn get_config(ctx: &CallCtx, _: tl::functions::help::GetConfig) -> Result<tl::enums::Config, RpcErr> {
     let now = crate::sim::world::now();
     // Only loopback options, all static: grammers writes static options back into its session.
     let dc_options = ctx
@@ -82,14 +79,6 @@ pub fn get_config(
     .into())
 }
 
-pub fn get_nearest_dc(
-    ctx: &CallCtx,
-    _: tl::functions::help::GetNearestDc,
-) -> Result<tl::enums::NearestDc, RpcErr> {
-    Ok(tl::types::NearestDc {
-        country: "XX".into(),
-        this_dc: ctx.dc,
-        nearest_dc: ctx.dc,
-    }
-    .into())
+pub fn get_nearest_dc(ctx: &CallCtx, _: tl::functions::help::GetNearestDc) -> Result<tl::enums::NearestDc, RpcErr> {
+    Ok(tl::types::NearestDc { country: "XX".into(), this_dc: ctx.dc, nearest_dc: ctx.dc }.into())
 }

@@ -24,61 +24,26 @@ fn deliver(
     random_id: i64,
 ) -> Result<tl::enums::Updates, RpcErr> {
     match to {
-        Target::User(u) => {
-            send::private(&ctx.shared, world, me, u, reply_to, body, Some(random_id)).map(|r| r.0)
-        }
-        Target::Channel(c) => {
-            send::channel(&ctx.shared, world, c, me, body, Some(random_id)).map(|r| r.0)
-        }
+        Target::User(u) => send::private(&ctx.shared, world, me, u, reply_to, body, Some(random_id)).map(|r| r.0),
+        Target::Channel(c) => send::channel(&ctx.shared, world, c, me, body, Some(random_id)).map(|r| r.0),
     }
 }
 
-pub fn send_message(
-    ctx: &CallCtx,
-    req: tl::functions::messages::SendMessage,
-) -> Result<tl::enums::Updates, RpcErr> {
+pub fn send_message(ctx: &CallCtx, req: tl::functions::messages::SendMessage) -> Result<tl::enums::Updates, RpcErr> {
     let mut world = ctx.shared.world();
     let me = ctx.me(&world)?;
     let to = resolve_peer(&world, me, &req.peer)?;
-    let body = Body {
-        text: req.message,
-        markup: req.reply_markup,
-        ..Body::default()
-    };
-    deliver(
-        ctx,
-        &mut world,
-        me,
-        to,
-        reply_to_id(&req.reply_to),
-        body,
-        req.random_id,
-    )
+    let body = Body { text: req.message, markup: req.reply_markup, ..Body::default() };
+    deliver(ctx, &mut world, me, to, reply_to_id(&req.reply_to), body, req.random_id)
 }
 
-pub fn send_media(
-    ctx: &CallCtx,
-    req: tl::functions::messages::SendMedia,
-) -> Result<tl::enums::Updates, RpcErr> {
+pub fn send_media(ctx: &CallCtx, req: tl::functions::messages::SendMedia) -> Result<tl::enums::Updates, RpcErr> {
     let mut world = ctx.shared.world();
     let me = ctx.me(&world)?;
     let to = resolve_peer(&world, me, &req.peer)?;
     let file = super::upload::input_media_file(&mut world, me, ctx.dc, req.media)?;
-    let body = Body {
-        text: req.message,
-        media: Some(file),
-        markup: req.reply_markup,
-        ..Body::default()
-    };
-    deliver(
-        ctx,
-        &mut world,
-        me,
-        to,
-        reply_to_id(&req.reply_to),
-        body,
-        req.random_id,
-    )
+    let body = Body { text: req.message, media: Some(file), markup: req.reply_markup, ..Body::default() };
+    deliver(ctx, &mut world, me, to, reply_to_id(&req.reply_to), body, req.random_id)
 }
 
 fn apply_edit(
@@ -104,10 +69,7 @@ fn apply_edit(
     send::check_body(body)
 }
 
-pub fn edit_message(
-    ctx: &CallCtx,
-    req: tl::functions::messages::EditMessage,
-) -> Result<tl::enums::Updates, RpcErr> {
+pub fn edit_message(ctx: &CallCtx, req: tl::functions::messages::EditMessage) -> Result<tl::enums::Updates, RpcErr> {
     let mut world = ctx.shared.world();
     let me = ctx.me(&world)?;
     let to = resolve_peer(&world, me, &req.peer)?;
@@ -117,9 +79,7 @@ pub fn edit_message(
     };
     match to {
         Target::User(_) => {
-            let idx = world
-                .private_index_of(me, req.id)
-                .ok_or_else(|| err(400, "MESSAGE_ID_INVALID"))?;
+            let idx = world.private_index_of(me, req.id).ok_or_else(|| err(400, "MESSAGE_ID_INVALID"))?;
             if world.private[idx].sender != me {
                 return Err(err(403, "MESSAGE_AUTHOR_REQUIRED"));
             }
@@ -127,55 +87,27 @@ pub fn edit_message(
             apply_edit(&mut body, req.message, req.reply_markup, media)?;
             world.private[idx].body = body;
             let rendered = render::private_message(&world, &world.private[idx], me);
-            let logged = world.log_account(me, 1, |pts| {
-                tl::types::UpdateEditMessage {
-                    message: rendered,
-                    pts,
-                    pts_count: 1,
-                }
-                .into()
-            });
+            let logged = world
+                .log_account(me, 1, |pts| tl::types::UpdateEditMessage { message: rendered, pts, pts_count: 1 }.into());
             ctx.shared.bump();
-            Ok(send::updates(
-                logged.map(|l| l.1).into_iter().collect(),
-                &world,
-                me,
-            ))
+            Ok(send::updates(logged.map(|l| l.1).into_iter().collect(), &world, me))
         }
         Target::Channel(c) => {
-            let ch = world
-                .channels
-                .get_mut(&c)
-                .ok_or_else(|| err(400, "CHANNEL_INVALID"))?;
-            let msg = ch
-                .messages
-                .get_mut(&req.id)
-                .ok_or_else(|| err(400, "MESSAGE_ID_INVALID"))?;
+            let ch = world.channels.get_mut(&c).ok_or_else(|| err(400, "CHANNEL_INVALID"))?;
+            let msg = ch.messages.get_mut(&req.id).ok_or_else(|| err(400, "MESSAGE_ID_INVALID"))?;
             if msg.from != Some(me) {
                 return Err(err(403, "MESSAGE_AUTHOR_REQUIRED"));
             }
             let mut body = msg.body.clone();
             apply_edit(&mut body, req.message, req.reply_markup, media)?;
             msg.body = body;
-            let (ch, msg) = (
-                world.channels[&c].clone(),
-                world.channels[&c].messages[&req.id].clone(),
-            );
+            let (ch, msg) = (world.channels[&c].clone(), world.channels[&c].messages[&req.id].clone());
             let rendered = render::channel_message(&world, &ch, &msg, me);
             let logged = world.log_channel(c, 1, |pts| {
-                tl::types::UpdateEditChannelMessage {
-                    message: rendered,
-                    pts,
-                    pts_count: 1,
-                }
-                .into()
+                tl::types::UpdateEditChannelMessage { message: rendered, pts, pts_count: 1 }.into()
             });
             ctx.shared.bump();
-            Ok(send::updates(
-                logged.map(|l| l.1).into_iter().collect(),
-                &world,
-                me,
-            ))
+            Ok(send::updates(logged.map(|l| l.1).into_iter().collect(), &world, me))
         }
     }
 }
@@ -198,20 +130,10 @@ pub fn delete_messages(
         return Ok(tl::types::messages::AffectedMessages { pts, pts_count: 0 }.into());
     }
     let n = gone.len() as i32;
-    let logged = world.log_account(me, n, |pts| {
-        tl::types::UpdateDeleteMessages {
-            messages: gone,
-            pts,
-            pts_count: n,
-        }
-        .into()
-    });
+    let logged =
+        world.log_account(me, n, |pts| tl::types::UpdateDeleteMessages { messages: gone, pts, pts_count: n }.into());
     ctx.shared.bump();
-    Ok(tl::types::messages::AffectedMessages {
-        pts: logged.map_or(pts, |l| l.0),
-        pts_count: n,
-    }
-    .into())
+    Ok(tl::types::messages::AffectedMessages { pts: logged.map_or(pts, |l| l.0), pts_count: n }.into())
 }
 
 pub fn forward_messages(
@@ -229,9 +151,7 @@ pub fn forward_messages(
     for (id, random_id) in req.id.iter().zip(&req.random_id) {
         let (mut body, origin, date, post) = match from {
             Target::User(_) => {
-                let m = world
-                    .private_by_owner_id(me, *id)
-                    .ok_or_else(|| err(400, "MESSAGE_ID_INVALID"))?;
+                let m = world.private_by_owner_id(me, *id).ok_or_else(|| err(400, "MESSAGE_ID_INVALID"))?;
                 (m.body.clone(), render::peer_user(m.sender), m.date, None)
             }
             Target::Channel(c) => {
@@ -269,9 +189,7 @@ pub fn forward_messages(
         if req.drop_author {
             body.fwd_from = None;
         }
-        if let tl::enums::Updates::Updates(u) =
-            deliver(ctx, &mut world, me, to, None, body, *random_id)?
-        {
+        if let tl::enums::Updates::Updates(u) = deliver(ctx, &mut world, me, to, None, body, *random_id)? {
             all.extend(u.updates);
         }
     }
@@ -299,13 +217,7 @@ pub fn get_messages(
         })
         .collect();
     let (users, chats) = super::updates::peers(&world, me);
-    Ok(tl::types::messages::Messages {
-        messages,
-        topics: Vec::new(),
-        chats,
-        users,
-    }
-    .into())
+    Ok(tl::types::messages::Messages { messages, topics: Vec::new(), chats, users }.into())
 }
 
 pub fn set_bot_callback_answer(
@@ -316,14 +228,6 @@ pub fn set_bot_callback_answer(
         let world = ctx.shared.world();
         ctx.me(&world)?;
     }
-    let answer = crate::sim::CallbackAnswer {
-        text: req.message,
-        alert: req.alert,
-        url: req.url,
-    };
-    if ctx.shared.answer_callback(req.query_id, answer) {
-        Ok(true)
-    } else {
-        Err(err(400, "QUERY_ID_INVALID"))
-    }
+    let answer = crate::sim::CallbackAnswer { text: req.message, alert: req.alert, url: req.url };
+    if ctx.shared.answer_callback(req.query_id, answer) { Ok(true) } else { Err(err(400, "QUERY_ID_INVALID")) }
 }

@@ -29,10 +29,7 @@ pub struct RpcErr {
 }
 
 pub fn err(code: i32, name: impl Into<String>) -> RpcErr {
-    RpcErr {
-        code,
-        name: name.into(),
-    }
+    RpcErr { code, name: name.into() }
 }
 
 pub enum Reply {
@@ -63,19 +60,12 @@ impl CallCtx {
     }
 
     pub fn send_now(&self, body: Vec<u8>) {
-        let _ = self.conn_tx.send(Outgoing::Message {
-            body,
-            ready: Instant::now(),
-        });
+        let _ = self.conn_tx.send(Outgoing::Message { body, ready: Instant::now() });
     }
 
     /// The account bound to this connection's key, or AUTH_KEY_UNREGISTERED like Telegram.
     pub fn me(&self, world: &World) -> Result<AccountId, RpcErr> {
-        world
-            .keys
-            .get(&self.key_id)
-            .and_then(|k| k.account)
-            .ok_or_else(|| err(401, "AUTH_KEY_UNREGISTERED"))
+        world.keys.get(&self.key_id).and_then(|k| k.account).ok_or_else(|| err(401, "AUTH_KEY_UNREGISTERED"))
     }
 }
 
@@ -92,11 +82,7 @@ fn hash_ok(world: &World, me: AccountId, real: i64, hash: i64) -> bool {
     real == hash || (hash == 0 && world.account(me).is_some_and(|a| a.bot))
 }
 
-pub fn resolve_peer(
-    world: &World,
-    me: AccountId,
-    peer: &tl::enums::InputPeer,
-) -> Result<Target, RpcErr> {
+pub fn resolve_peer(world: &World, me: AccountId, peer: &tl::enums::InputPeer) -> Result<Target, RpcErr> {
     match peer {
         tl::enums::InputPeer::User(u) => match world.accounts.get(&u.user_id) {
             Some(a) if hash_ok(world, me, a.access_hash, u.access_hash) => Ok(Target::User(a.id)),
@@ -109,25 +95,14 @@ pub fn resolve_peer(
     }
 }
 
-pub fn resolve_channel(
-    world: &World,
-    me: AccountId,
-    ch: &tl::enums::InputChannel,
-) -> Result<ChannelId, RpcErr> {
+pub fn resolve_channel(world: &World, me: AccountId, ch: &tl::enums::InputChannel) -> Result<ChannelId, RpcErr> {
     match ch {
-        tl::enums::InputChannel::Channel(c) => {
-            resolve_channel_parts(world, me, c.channel_id, c.access_hash)
-        }
+        tl::enums::InputChannel::Channel(c) => resolve_channel_parts(world, me, c.channel_id, c.access_hash),
         _ => Err(err(400, "CHANNEL_INVALID")),
     }
 }
 
-fn resolve_channel_parts(
-    world: &World,
-    me: AccountId,
-    id: i64,
-    hash: i64,
-) -> Result<ChannelId, RpcErr> {
+fn resolve_channel_parts(world: &World, me: AccountId, id: i64, hash: i64) -> Result<ChannelId, RpcErr> {
     match world.channels.get(&id) {
         Some(c) if !hash_ok(world, me, c.access_hash, hash) => Err(err(400, "CHANNEL_INVALID")),
         Some(c) if !c.admins.contains(&me) => Err(err(406, "CHANNEL_PRIVATE")),
@@ -136,17 +111,12 @@ fn resolve_channel_parts(
     }
 }
 
-fn call<R>(
-    ctx: &CallCtx,
-    body: &[u8],
-    f: fn(&CallCtx, R) -> Result<R::Return, RpcErr>,
-) -> Result<Vec<u8>, Reply>
+fn call<R>(ctx: &CallCtx, body: &[u8], f: fn(&CallCtx, R) -> Result<R::Return, RpcErr>) -> Result<Vec<u8>, Reply>
 where
     R: RemoteCall + Deserializable,
     R::Return: Serializable,
 {
-    let req =
-        R::from_bytes(&body[4..]).map_err(|e| err(400, format!("INPUT_REQUEST_INVALID: {e}")))?;
+    let req = R::from_bytes(&body[4..]).map_err(|e| err(400, format!("INPUT_REQUEST_INVALID: {e}")))?;
     f(ctx, req).map(|r| r.to_bytes()).map_err(Reply::Error)
 }
 
@@ -162,12 +132,7 @@ impl Deserializable for Rest {
 }
 
 fn apply_fault(ctx: &CallCtx, method: &str, body: &[u8]) -> Result<(), Reply> {
-    let fault = ctx
-        .shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take(method, ctx.dc);
+    let fault = ctx.shared.faults.lock().unwrap_or_else(|p| p.into_inner()).take(method, ctx.dc);
     match fault {
         None => Ok(()),
         Some(Fault::FloodWait(s)) => Err(err(420, format!("FLOOD_WAIT_{s}")).into()),
@@ -186,22 +151,17 @@ fn apply_fault(ctx: &CallCtx, method: &str, body: &[u8]) -> Result<(), Reply> {
 /// Routes one request by its constructor id.
 pub fn dispatch(ctx: &CallCtx, method: &str, body: &[u8]) -> Result<Vec<u8>, Reply> {
     use tl::functions as f;
-    let Some(id) = body
-        .get(..4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    else {
+    let Some(id) = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) else {
         return Err(err(400, "INPUT_REQUEST_INVALID").into());
     };
     // Wrappers carry the real query; faults apply to what is inside them.
     match id {
         f::InvokeWithLayer::<Rest>::CONSTRUCTOR_ID => {
-            let w = f::InvokeWithLayer::<Rest>::from_bytes(&body[4..])
-                .map_err(|_| err(400, "INPUT_LAYER_INVALID"))?;
+            let w = f::InvokeWithLayer::<Rest>::from_bytes(&body[4..]).map_err(|_| err(400, "INPUT_LAYER_INVALID"))?;
             return dispatch(ctx, tl::name_for_id(inner_id(&w.query.0)), &w.query.0);
         }
         f::InitConnection::<Rest>::CONSTRUCTOR_ID => {
-            let w = f::InitConnection::<Rest>::from_bytes(&body[4..])
-                .map_err(|_| err(400, "CONNECTION_NOT_INITED"))?;
+            let w = f::InitConnection::<Rest>::from_bytes(&body[4..]).map_err(|_| err(400, "CONNECTION_NOT_INITED"))?;
             return dispatch(ctx, tl::name_for_id(inner_id(&w.query.0)), &w.query.0);
         }
         f::InvokeWithoutUpdates::<Rest>::CONSTRUCTOR_ID => {
@@ -216,17 +176,13 @@ pub fn dispatch(ctx: &CallCtx, method: &str, body: &[u8]) -> Result<Vec<u8>, Rep
     match id {
         f::help::GetConfig::CONSTRUCTOR_ID => call(ctx, body, help::get_config),
         f::help::GetNearestDc::CONSTRUCTOR_ID => call(ctx, body, help::get_nearest_dc),
-        f::auth::ImportBotAuthorization::CONSTRUCTOR_ID => {
-            call(ctx, body, auth::import_bot_authorization)
-        }
+        f::auth::ImportBotAuthorization::CONSTRUCTOR_ID => call(ctx, body, auth::import_bot_authorization),
         f::auth::ExportAuthorization::CONSTRUCTOR_ID => call(ctx, body, auth::export_authorization),
         f::auth::ImportAuthorization::CONSTRUCTOR_ID => call(ctx, body, auth::import_authorization),
         f::auth::LogOut::CONSTRUCTOR_ID => call(ctx, body, auth::log_out),
         f::updates::GetState::CONSTRUCTOR_ID => call(ctx, body, updates::get_state),
         f::updates::GetDifference::CONSTRUCTOR_ID => call(ctx, body, updates::get_difference),
-        f::updates::GetChannelDifference::CONSTRUCTOR_ID => {
-            call(ctx, body, updates::get_channel_difference)
-        }
+        f::updates::GetChannelDifference::CONSTRUCTOR_ID => call(ctx, body, updates::get_channel_difference),
         f::users::GetUsers::CONSTRUCTOR_ID => call(ctx, body, users::get_users),
         f::contacts::ResolveUsername::CONSTRUCTOR_ID => call(ctx, body, users::resolve_username),
         f::bots::SetBotCommands::CONSTRUCTOR_ID => call(ctx, body, users::set_bot_commands),
@@ -236,9 +192,7 @@ pub fn dispatch(ctx: &CallCtx, method: &str, body: &[u8]) -> Result<Vec<u8>, Rep
         f::messages::DeleteMessages::CONSTRUCTOR_ID => call(ctx, body, messages::delete_messages),
         f::messages::ForwardMessages::CONSTRUCTOR_ID => call(ctx, body, messages::forward_messages),
         f::messages::GetMessages::CONSTRUCTOR_ID => call(ctx, body, messages::get_messages),
-        f::messages::SetBotCallbackAnswer::CONSTRUCTOR_ID => {
-            call(ctx, body, messages::set_bot_callback_answer)
-        }
+        f::messages::SetBotCallbackAnswer::CONSTRUCTOR_ID => call(ctx, body, messages::set_bot_callback_answer),
         f::channels::GetMessages::CONSTRUCTOR_ID => call(ctx, body, channels::get_messages),
         f::channels::DeleteMessages::CONSTRUCTOR_ID => call(ctx, body, channels::delete_messages),
         f::channels::GetChannels::CONSTRUCTOR_ID => call(ctx, body, channels::get_channels),
@@ -247,20 +201,11 @@ pub fn dispatch(ctx: &CallCtx, method: &str, body: &[u8]) -> Result<Vec<u8>, Rep
         f::upload::SaveBigFilePart::CONSTRUCTOR_ID => call(ctx, body, upload::save_big_file_part),
         _ => {
             tracing::warn!(method, "the simulator does not implement this method");
-            Err(err(
-                400,
-                format!(
-                    "METHOD_NOT_SIMULATED_{}",
-                    method.replace('.', "_").to_uppercase()
-                ),
-            )
-            .into())
+            Err(err(400, format!("METHOD_NOT_SIMULATED_{}", method.replace('.', "_").to_uppercase())).into())
         }
     }
 }
 
 fn inner_id(b: &[u8]) -> u32 {
-    b.get(..4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .unwrap_or(0)
+    b.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(0)
 }

@@ -43,12 +43,8 @@ pub fn check_range(precise: bool, offset: i64, limit: i32) -> Result<(), RpcErr>
 
 fn location_parts(loc: &tl::enums::InputFileLocation) -> Option<(i64, i64, &[u8])> {
     match loc {
-        tl::enums::InputFileLocation::InputDocumentFileLocation(d) => {
-            Some((d.id, d.access_hash, &d.file_reference))
-        }
-        tl::enums::InputFileLocation::InputPhotoFileLocation(p) => {
-            Some((p.id, p.access_hash, &p.file_reference))
-        }
+        tl::enums::InputFileLocation::InputDocumentFileLocation(d) => Some((d.id, d.access_hash, &d.file_reference)),
+        tl::enums::InputFileLocation::InputPhotoFileLocation(p) => Some((p.id, p.access_hash, &p.file_reference)),
         _ => None,
     }
 }
@@ -59,20 +55,12 @@ pub fn rotate_reference_of(ctx: &CallCtx, loc: &tl::enums::InputFileLocation) {
     }
 }
 
-pub fn get_file(
-    ctx: &CallCtx,
-    req: tl::functions::upload::GetFile,
-) -> Result<tl::enums::upload::File, RpcErr> {
+pub fn get_file(ctx: &CallCtx, req: tl::functions::upload::GetFile) -> Result<tl::enums::upload::File, RpcErr> {
     let content = {
         let world = ctx.shared.world();
         ctx.me(&world)?;
-        let (id, hash, reference) =
-            location_parts(&req.location).ok_or_else(|| err(400, "LOCATION_INVALID"))?;
-        let file = world
-            .files
-            .get(&id)
-            .filter(|f| f.access_hash == hash)
-            .ok_or_else(|| err(400, "FILE_ID_INVALID"))?;
+        let (id, hash, reference) = location_parts(&req.location).ok_or_else(|| err(400, "LOCATION_INVALID"))?;
+        let file = world.files.get(&id).filter(|f| f.access_hash == hash).ok_or_else(|| err(400, "FILE_ID_INVALID"))?;
         if file.dc_id != ctx.dc {
             return Err(err(303, format!("FILE_MIGRATE_{}", file.dc_id)));
         }
@@ -85,12 +73,7 @@ pub fn get_file(
     // Read outside the lock: seeded content is generated on the fly.
     let bytes = content.read(req.offset as u64, req.limit as usize);
     ctx.shared.count_file_bytes(bytes.len());
-    Ok(tl::types::upload::File {
-        r#type: tl::enums::storage::FileType::FilePartial,
-        mtime: 0,
-        bytes,
-    }
-    .into())
+    Ok(tl::types::upload::File { r#type: tl::enums::storage::FileType::FilePartial, mtime: 0, bytes }.into())
 }
 
 fn save_part(ctx: &CallCtx, file_id: i64, part: i32, bytes: Vec<u8>) -> Result<bool, RpcErr> {
@@ -102,52 +85,32 @@ fn save_part(ctx: &CallCtx, file_id: i64, part: i32, bytes: Vec<u8>) -> Result<b
     }
     let mut world = ctx.shared.world();
     let me = ctx.me(&world)?;
-    world
-        .uploads
-        .entry((me, file_id))
-        .or_default()
-        .insert(part, bytes);
+    world.uploads.entry((me, file_id)).or_default().insert(part, bytes);
     Ok(true)
 }
 
-pub fn save_file_part(
-    ctx: &CallCtx,
-    req: tl::functions::upload::SaveFilePart,
-) -> Result<bool, RpcErr> {
+pub fn save_file_part(ctx: &CallCtx, req: tl::functions::upload::SaveFilePart) -> Result<bool, RpcErr> {
     save_part(ctx, req.file_id, req.file_part, req.bytes)
 }
 
-pub fn save_big_file_part(
-    ctx: &CallCtx,
-    req: tl::functions::upload::SaveBigFilePart,
-) -> Result<bool, RpcErr> {
+pub fn save_big_file_part(ctx: &CallCtx, req: tl::functions::upload::SaveBigFilePart) -> Result<bool, RpcErr> {
     if req.file_total_parts <= 0 || req.file_total_parts > MAX_PARTS {
         return Err(err(400, "FILE_PARTS_INVALID"));
     }
     save_part(ctx, req.file_id, req.file_part, req.bytes)
 }
 
-fn assemble(
-    world: &mut World,
-    me: AccountId,
-    file: &tl::enums::InputFile,
-) -> Result<(Vec<u8>, String), RpcErr> {
+fn assemble(world: &mut World, me: AccountId, file: &tl::enums::InputFile) -> Result<(Vec<u8>, String), RpcErr> {
     let (id, parts, name) = match file {
         tl::enums::InputFile::File(f) => (f.id, f.parts, f.name.clone()),
         tl::enums::InputFile::Big(f) => (f.id, f.parts, f.name.clone()),
         _ => return Err(err(400, "MEDIA_INVALID")),
     };
-    let stored = world
-        .uploads
-        .remove(&(me, id))
-        .ok_or_else(|| err(400, "FILE_PARTS_INVALID"))?;
+    let stored = world.uploads.remove(&(me, id)).ok_or_else(|| err(400, "FILE_PARTS_INVALID"))?;
     if stored.len() != parts as usize || stored.keys().copied().ne(0..parts) {
         return Err(err(
             400,
-            format!(
-                "FILE_PART_{}_MISSING",
-                (0..parts).find(|p| !stored.contains_key(p)).unwrap_or(0)
-            ),
+            format!("FILE_PART_{}_MISSING", (0..parts).find(|p| !stored.contains_key(p)).unwrap_or(0)),
         ));
     }
     Ok((stored.into_values().flatten().collect(), name))
@@ -161,29 +124,20 @@ pub fn input_media_file(
     dc: i32,
     media: tl::enums::InputMedia,
 ) -> Result<FileId, RpcErr> {
-    let existing =
-        |world: &World, id: i64, hash: i64, reference: &[u8]| -> Result<FileId, RpcErr> {
-            let f = world
-                .files
-                .get(&id)
-                .filter(|f| f.access_hash == hash)
-                .ok_or_else(|| err(400, "MEDIA_INVALID"))?;
-            if f.file_reference != reference {
-                return Err(err(400, "FILE_REFERENCE_EXPIRED"));
-            }
-            Ok(id)
-        };
+    let existing = |world: &World, id: i64, hash: i64, reference: &[u8]| -> Result<FileId, RpcErr> {
+        let f = world.files.get(&id).filter(|f| f.access_hash == hash).ok_or_else(|| err(400, "MEDIA_INVALID"))?;
+        if f.file_reference != reference {
+            return Err(err(400, "FILE_REFERENCE_EXPIRED"));
+        }
+        Ok(id)
+    };
     match media {
         tl::enums::InputMedia::Document(d) => match d.id {
-            tl::enums::InputDocument::Document(d) => {
-                existing(world, d.id, d.access_hash, &d.file_reference)
-            }
+            tl::enums::InputDocument::Document(d) => existing(world, d.id, d.access_hash, &d.file_reference),
             tl::enums::InputDocument::Empty => Err(err(400, "MEDIA_INVALID")),
         },
         tl::enums::InputMedia::Photo(p) => match p.id {
-            tl::enums::InputPhoto::Photo(p) => {
-                existing(world, p.id, p.access_hash, &p.file_reference)
-            }
+            tl::enums::InputPhoto::Photo(p) => existing(world, p.id, p.access_hash, &p.file_reference),
             tl::enums::InputPhoto::Empty => Err(err(400, "MEDIA_INVALID")),
         },
         tl::enums::InputMedia::UploadedDocument(d) => {
@@ -194,16 +148,10 @@ pub fn input_media_file(
                 match a {
                     tl::enums::DocumentAttribute::Filename(f) => name = f.file_name.clone(),
                     tl::enums::DocumentAttribute::Video(v) => {
-                        kind = FileKind::Video {
-                            duration: v.duration,
-                            width: v.w,
-                            height: v.h,
-                        }
+                        kind = FileKind::Video { duration: v.duration, width: v.w, height: v.h }
                     }
                     tl::enums::DocumentAttribute::Audio(a) if a.voice => {
-                        kind = FileKind::Voice {
-                            duration: a.duration,
-                        }
+                        kind = FileKind::Voice { duration: a.duration }
                     }
                     tl::enums::DocumentAttribute::Audio(a) => {
                         kind = FileKind::Audio {
@@ -215,11 +163,7 @@ pub fn input_media_file(
                     _ => {}
                 }
             }
-            let mime = if d.mime_type.is_empty() {
-                "application/octet-stream".into()
-            } else {
-                d.mime_type
-            };
+            let mime = if d.mime_type.is_empty() { "application/octet-stream".into() } else { d.mime_type };
             Ok(world.add_file(name, mime, kind, Content::Bytes(bytes.into()), dc))
         }
         tl::enums::InputMedia::UploadedPhoto(p) => {
@@ -227,10 +171,7 @@ pub fn input_media_file(
             Ok(world.add_file(
                 name,
                 "image/jpeg".into(),
-                FileKind::Photo {
-                    width: 0,
-                    height: 0,
-                },
+                FileKind::Photo { width: 0, height: 0 },
                 Content::Bytes(bytes.into()),
                 dc,
             ))
@@ -250,29 +191,14 @@ mod tests {
         assert!(check_range(false, 0, 1024 * 1024).is_ok());
         assert!(check_range(false, 4096, 4096).is_ok());
         // crosses the 1 MiB boundary
-        assert_eq!(
-            check_range(false, 768 * 1024, 512 * 1024).unwrap_err().name,
-            "LIMIT_INVALID"
-        );
+        assert_eq!(check_range(false, 768 * 1024, 512 * 1024).unwrap_err().name, "LIMIT_INVALID");
         // 1 MiB is not divisible by 12 KiB
-        assert_eq!(
-            check_range(false, 0, 12 * 1024).unwrap_err().name,
-            "LIMIT_INVALID"
-        );
-        assert_eq!(
-            check_range(false, 1024, 4096).unwrap_err().name,
-            "OFFSET_INVALID"
-        );
+        assert_eq!(check_range(false, 0, 12 * 1024).unwrap_err().name, "LIMIT_INVALID");
+        assert_eq!(check_range(false, 1024, 4096).unwrap_err().name, "OFFSET_INVALID");
         assert_eq!(check_range(false, 0, 0).unwrap_err().name, "LIMIT_INVALID");
         assert!(check_range(true, 1024, 3 * 1024).is_ok());
         assert!(check_range(true, 1023 * 1024, 2048).is_ok());
-        assert_eq!(
-            check_range(true, 100, 1024).unwrap_err().name,
-            "OFFSET_INVALID"
-        );
-        assert_eq!(
-            check_range(true, 0, 2 * 1024 * 1024).unwrap_err().name,
-            "LIMIT_INVALID"
-        );
+        assert_eq!(check_range(true, 100, 1024).unwrap_err().name, "OFFSET_INVALID");
+        assert_eq!(check_range(true, 0, 2 * 1024 * 1024).unwrap_err().name, "LIMIT_INVALID");
     }
 }

@@ -5,19 +5,16 @@ use grammers_tl_types as tl;
 use super::{CallCtx, RpcErr, err};
 use crate::sim::render;
 
-pub fn get_users(
-    ctx: &CallCtx,
-    req: tl::functions::users::GetUsers,
-) -> Result<Vec<tl::enums::User>, RpcErr> {
+pub fn get_users(ctx: &CallCtx, req: tl::functions::users::GetUsers) -> Result<Vec<tl::enums::User>, RpcErr> {
     let world = ctx.shared.world();
     let me = ctx.me(&world)?;
     let mut out = Vec::new();
     for input in &req.id {
         let acc = match input {
             tl::enums::InputUser::UserSelf => world.account(me),
-            tl::enums::InputUser::User(u) => world
-                .account(u.user_id)
-                .filter(|a| a.access_hash == u.access_hash || u.access_hash == 0),
+            tl::enums::InputUser::User(u) => {
+                world.account(u.user_id).filter(|a| a.access_hash == u.access_hash || u.access_hash == 0)
+            }
             _ => None,
         };
         if let Some(a) = acc {
@@ -53,10 +50,7 @@ pub fn resolve_username(
     Err(err(400, "USERNAME_NOT_OCCUPIED"))
 }
 
-pub fn set_bot_commands(
-    ctx: &CallCtx,
-    req: tl::functions::bots::SetBotCommands,
-) -> Result<bool, RpcErr> {
+pub fn set_bot_commands(ctx: &CallCtx, req: tl::functions::bots::SetBotCommands) -> Result<bool, RpcErr> {
     let mut world = ctx.shared.world();
     let me = ctx.me(&world)?;
     let mut commands = Vec::new();
@@ -64,9 +58,7 @@ pub fn set_bot_commands(
         let tl::enums::BotCommand::Command(c) = c;
         let valid = !c.command.is_empty()
             && c.command.len() <= 32
-            && c.command
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+            && c.command.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
         if !valid {
             return Err(err(400, "BOT_COMMAND_INVALID"));
         }

@@ -1,0 +1,147 @@
+//! The bot host assembled: Telegram clients, the streamer, the HTTP server and the update
+//! loop, started together and stopped together.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::bot::{self, BotContext};
+use crate::config::{Config, ConfigError};
+use crate::http::{self, HttpSettings, HttpState};
+use crate::links::{self, LinkSigner};
+use crate::metrics::Metrics;
+use crate::stream::pool::Pool;
+use crate::stream::props::PropsCache;
+use crate::stream::{ByteStreamer, StreamSettings};
+use crate::telegram::{BotClient, TelegramError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Telegram(#[from] TelegramError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("the link-signing secret at {path}: {source}")]
+    Secret { path: String, source: std::io::Error },
+}
+
+/// A bot host whose clients are logged in and whose port is bound, ready to [`App::serve`].
+pub struct App {
+    config: Config,
+    main: BotClient,
+    /// `MULTI_TOKEN` bots: they stream, they take no updates.
+    helpers: Vec<BotClient>,
+    streamer: Arc<ByteStreamer>,
+    signer: LinkSigner,
+    listener: TcpListener,
+    public_url: String,
+}
+
+impl App {
+    pub async fn start(config: Config) -> Result<App, RunError> {
+        config.require_telegram()?;
+        let addr = format!("{}:{}", config.http.bind, config.http.port);
+        let sock: SocketAddr = addr
+            .parse()
+            .map_err(|_| ConfigError { key: "http.bind".into(), problem: format!("'{addr}' is not an address") })?;
+        let listener = TcpListener::bind(sock).await.map_err(|source| RunError::Bind { addr: addr.clone(), source })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(config.http.port);
+        let public_url = config.public_url(port);
+
+        let data_dir = config.storage.data_dir.clone();
+        let secret_path = data_dir.join("link-secret");
+        let secret = links::load_or_create_secret(&secret_path)
+            .map_err(|source| RunError::Secret { path: secret_path.display().to_string(), source })?;
+
+        let main = BotClient::connect(&config.telegram, &config.telegram.bot_token, &data_dir).await?;
+        let mut helpers = Vec::new();
+        for token in &config.telegram.multi_tokens {
+            let mut helper = BotClient::connect(&config.telegram, token, &data_dir).await?;
+            // Dropping the receiver tells the sender pool nobody reads this bot's updates.
+            helper.updates.take();
+            helpers.push(helper);
+        }
+
+        let metrics = Arc::new(Metrics::default());
+        let mut sessions = Vec::new();
+        for b in std::iter::once(&main).chain(&helpers) {
+            sessions.push((b.username.clone(), b.api_id(), b.snapshot().await));
+        }
+        let st = &config.stream;
+        let pool = Pool::new(sessions, st.connections_per_dc);
+        let bin = bare_channel_id(config.telegram.bin_channel);
+        let props = PropsCache::new(
+            main.client.clone(),
+            bin,
+            Duration::from_secs(st.props_cache_ttl_secs),
+            st.props_cache_entries,
+            metrics.clone(),
+        );
+        let settings = StreamSettings {
+            window: st.window,
+            chunk_cache_bytes: st.chunk_cache_mib * 1024 * 1024,
+            props_ttl: Duration::from_secs(st.props_cache_ttl_secs),
+            props_entries: st.props_cache_entries,
+            chunk_deadline: Duration::from_secs(st.chunk_deadline_secs),
+        };
+        let streamer = Arc::new(ByteStreamer::new(pool, props, &settings, metrics));
+        let signer = LinkSigner::new(secret, config.telegram.bin_channel, config.links.hash_length, &public_url);
+        tracing::info!(%public_url, "links point here");
+        Ok(App { config, main, helpers, streamer, signer, listener, public_url })
+    }
+
+    pub fn bot_id(&self) -> i64 {
+        self.main.id
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub fn signer(&self) -> &LinkSigner {
+        &self.signer
+    }
+
+    /// Serves until `shutdown` completes; then the update loop and the HTTP server drain
+    /// together and every session is saved.
+    pub async fn serve(mut self, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            }
+        };
+        let h = &self.config.http;
+        let http_settings = HttpSettings {
+            header_timeout: Duration::from_secs(h.header_timeout_secs),
+            drain: Duration::from_secs(h.drain_secs),
+            max_streams_per_ip: h.max_streams_per_ip,
+        };
+        let state = HttpState::new(self.streamer.clone(), self.signer.clone(), http_settings);
+        let ctx = BotContext::new(self.main.client.clone(), self.config.clone(), self.signer.clone());
+        let trigger = async {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        };
+        let (_, bot_result, _) =
+            tokio::join!(trigger, bot::run(&mut self.main, ctx, stopped()), http::run(self.listener, state, stopped()));
+        self.streamer.close();
+        self.main.close().await;
+        for h in self.helpers {
+            h.close().await;
+        }
+        tracing::info!("stopped");
+        Ok(bot_result?)
+    }
+}
+
+/// `-1001234567890` (Bot API style) → `1234567890` (MTProto).
+pub fn bare_channel_id(bot_api_id: i64) -> i64 {
+    -(bot_api_id + 1_000_000_000_000)
+}

@@ -1,0 +1,148 @@
+//! The HTTP server: file streams, the web player, health and metrics.
+//!
+//! mini-redis style: [`run`] takes a bound listener and a shutdown future; on shutdown it stops
+//! accepting and gives open streams a deadline to finish.
+
+mod health;
+mod player;
+pub mod range;
+mod stream_route;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::links::LinkSigner;
+use crate::metrics::Metrics;
+use crate::stream::ByteStreamer;
+
+/// The client's address, put in every request by the accept loop.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// A client must send its request headers within this (slowloris).
+    pub header_timeout: Duration,
+    /// How long open streams may go on after shutdown starts.
+    pub drain: Duration,
+    pub max_streams_per_ip: usize,
+}
+
+pub struct HttpState {
+    pub streamer: Arc<ByteStreamer>,
+    pub signer: LinkSigner,
+    pub metrics: Arc<Metrics>,
+    pub settings: HttpSettings,
+    /// Open streams per client address, to cap what one address can hold open.
+    streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl HttpState {
+    pub fn new(streamer: Arc<ByteStreamer>, signer: LinkSigner, settings: HttpSettings) -> Arc<HttpState> {
+        let metrics = streamer.metrics.clone();
+        Arc::new(HttpState { streamer, signer, metrics, settings, streams_per_ip: Mutex::default() })
+    }
+}
+
+/// Held while a stream's body is being sent; releases its per-address slot when dropped.
+pub struct StreamSlot {
+    state: Arc<HttpState>,
+    ip: IpAddr,
+}
+
+impl StreamSlot {
+    pub fn acquire(state: &Arc<HttpState>, ip: IpAddr) -> Option<StreamSlot> {
+        let mut m = state.streams_per_ip.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(ip).or_default();
+        if *n >= state.settings.max_streams_per_ip {
+            return None;
+        }
+        *n += 1;
+        state.metrics.active_streams.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(StreamSlot { state: state.clone(), ip })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut m = self.state.streams_per_ip.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+        self.state.metrics.active_streams.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+pub fn router(state: Arc<HttpState>) -> Router {
+    Router::new()
+        .route("/stream/{token}", get(stream_route::handle))
+        .route("/stream/{token}/{*name}", get(stream_route::handle_named))
+        .route("/watch/{token}", get(player::handle))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "not found\n") })
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then drains open connections for `settings.drain`.
+pub async fn run(listener: TcpListener, state: Arc<HttpState>, shutdown: impl Future<Output = ()>) {
+    let router = router(state.clone());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(state.settings.header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, addr) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let metrics = state.metrics.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(ClientIp(addr.ip()));
+            let router = router.clone();
+            let metrics = metrics.clone();
+            async move {
+                let resp = router.oneshot(req).await.unwrap_or_else(|e: Infallible| match e {});
+                metrics.request(resp.status().as_u16());
+                Ok::<_, Infallible>(resp)
+            }
+        });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(client = %addr, "connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("HTTP: no longer accepting; draining open streams");
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(state.settings.drain) => tracing::warn!("HTTP: streams still open after the drain deadline; closing them"),
+    }
+}

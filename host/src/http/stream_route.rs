@@ -1,0 +1,203 @@
+//! `GET|HEAD /stream/<token>[/<name>]`: a file with byte ranges, validators and the right
+//! Content-Disposition, streamed from Telegram as the client reads.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
+
+use super::range::{RangeDecision, decide};
+use super::{ClientIp, HttpState, StreamSlot};
+use crate::links::{LinkError, LinkTarget};
+use crate::stream::StreamError;
+use crate::stream::props::FileProps;
+
+/// RFC 5987 attr-char: what may stand unescaped in `filename*`.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+#[derive(Deserialize)]
+pub struct StreamQuery {
+    download: Option<String>,
+}
+
+fn text(status: StatusCode, msg: impl Into<String>) -> Response {
+    let mut r = (status, format!("{}\n", msg.into())).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub fn verify(st: &HttpState, token: &str) -> Result<LinkTarget, LinkError> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    st.signer.verify(token, now)
+}
+
+/// The answer a forged, broken or expired link deserves.
+pub fn link_error(e: LinkError) -> Response {
+    match e {
+        LinkError::Expired => text(StatusCode::GONE, "this link has expired"),
+        LinkError::Malformed | LinkError::BadSignature => text(StatusCode::NOT_FOUND, "no such link"),
+    }
+}
+
+pub fn stream_error(e: &StreamError) -> Response {
+    match e {
+        StreamError::NotFound => text(StatusCode::NOT_FOUND, "the file behind this link is gone"),
+        StreamError::FloodWait(s) => {
+            let mut r = text(StatusCode::SERVICE_UNAVAILABLE, format!("Telegram asks us to slow down; retry in {s} s"));
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        other => text(StatusCode::BAD_GATEWAY, format!("could not reach the file on Telegram: {other}")),
+    }
+}
+
+pub fn content_disposition(name: &str, attachment: bool) -> String {
+    let kind = if attachment { "attachment" } else { "inline" };
+    let fallback: String = name
+        .chars()
+        .map(|c| if (c.is_ascii_graphic() || c == ' ') && c != '"' && c != '\\' { c } else { '_' })
+        .collect();
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{}", utf8_percent_encode(name, ATTR_CHAR))
+}
+
+fn etag(p: &FileProps) -> String {
+    format!("\"{:x}\"", p.unique_id)
+}
+
+fn last_modified(p: &FileProps) -> String {
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(p.date.max(0) as u64))
+}
+
+fn matches_etag(list: &str, tag: &str) -> bool {
+    list.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == "*" || t == tag)
+}
+
+pub async fn handle_named(
+    st: State<Arc<HttpState>>,
+    Path((token, _name)): Path<(String, String)>,
+    q: Query<StreamQuery>,
+    method: Method,
+    headers: HeaderMap,
+    ip: Extension<ClientIp>,
+) -> Response {
+    serve(st, token, q, method, headers, ip).await
+}
+
+pub async fn handle(
+    st: State<Arc<HttpState>>,
+    Path(token): Path<String>,
+    q: Query<StreamQuery>,
+    method: Method,
+    headers: HeaderMap,
+    ip: Extension<ClientIp>,
+) -> Response {
+    serve(st, token, q, method, headers, ip).await
+}
+
+async fn serve(
+    State(st): State<Arc<HttpState>>,
+    token: String,
+    Query(q): Query<StreamQuery>,
+    method: Method,
+    headers: HeaderMap,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+) -> Response {
+    let target = match verify(&st, &token) {
+        Ok(t) => t,
+        Err(e) => return link_error(e),
+    };
+    let props = match st.streamer.props(target.message_id).await {
+        Ok(p) => p,
+        Err(e) => return stream_error(&e),
+    };
+    let tag = etag(&props);
+    let modified = last_modified(&props);
+    let header_str = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if header_str(header::IF_NONE_MATCH).is_some_and(|v| matches_etag(v, &tag)) {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        r.headers_mut().insert(header::ETAG, HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"\"")));
+        return r;
+    }
+    // If-Range: honour Range only while the client's copy is this file.
+    let range = match header_str(header::IF_RANGE) {
+        Some(v) if v.trim() != tag && v.trim() != modified => None,
+        _ => header_str(header::RANGE),
+    };
+    let size = props.size;
+    let (status, start, end) = match decide(range, size) {
+        Err(e) => return text(StatusCode::BAD_REQUEST, e.to_string()),
+        Ok(RangeDecision::Unsatisfiable) => {
+            let mut r = text(StatusCode::RANGE_NOT_SATISFIABLE, format!("the file has {size} bytes"));
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return r;
+        }
+        Ok(RangeDecision::Full) => (StatusCode::OK, 0, size.saturating_sub(1)),
+        Ok(RangeDecision::Partial { start, end }) => (StatusCode::PARTIAL_CONTENT, start, end),
+    };
+    let length = if size == 0 { 0 } else { end - start + 1 };
+    let attachment = q.download.as_deref().is_some_and(|d| d != "0" && d != "false") || !props.is_streamable();
+
+    let mut h = HeaderMap::new();
+    let mut put = |k: header::HeaderName, v: String| {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    };
+    put(header::CONTENT_TYPE, props.mime.clone());
+    put(header::CONTENT_LENGTH, length.to_string());
+    put(header::ACCEPT_RANGES, "bytes".into());
+    put(header::ETAG, tag);
+    put(header::LAST_MODIFIED, modified);
+    put(header::CONTENT_DISPOSITION, content_disposition(&props.name, attachment));
+    put(header::CACHE_CONTROL, "private, max-age=86400".into());
+    put(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
+    if status == StatusCode::PARTIAL_CONTENT {
+        put(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
+    }
+
+    let body = if method == Method::HEAD || length == 0 {
+        Body::empty()
+    } else {
+        let Some(slot) = StreamSlot::acquire(&st, ip) else {
+            let mut r = text(StatusCode::TOO_MANY_REQUESTS, "too many streams open from your address");
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        };
+        let stream = st.streamer.body(props, start, end).map(move |chunk| {
+            // The slot lives as long as the body does.
+            let _held = &slot;
+            chunk.map_err(|e| {
+                tracing::warn!("stream cut short: {e}");
+                std::io::Error::other(e)
+            })
+        });
+        Body::from_stream(stream)
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    *resp.headers_mut() = h;
+    resp
+}

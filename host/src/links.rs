@@ -1,0 +1,175 @@
+//! Signed links: `/stream/<token>/<name>` and `/watch/<token>`.
+//!
+//! A token names a message of the bin channel and carries an HMAC-SHA256 signature over it
+//! (and over the bin channel, so a link cannot be replayed against another one), cut to
+//! `links.hash_length` characters. Existing bots sign with nothing (a 6-hex hash of public data)
+//! or with guessable prefixes; a forged or altered link here fails a constant-time check.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+/// Characters left as they are in a URL path segment.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// Bytes of (message id, expiry) before the signature.
+const PAYLOAD: usize = 8;
+const PAYLOAD_CHARS: usize = 11;
+
+#[derive(Clone)]
+pub struct LinkSigner {
+    secret: Vec<u8>,
+    bin_channel: i64,
+    hash_length: usize,
+    base_url: String,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("the link is malformed")]
+    Malformed,
+    #[error("the link's signature does not match")]
+    BadSignature,
+    #[error("the link expired")]
+    Expired,
+}
+
+/// What a verified token names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkTarget {
+    pub message_id: i32,
+    /// Unix seconds; 0 never expires.
+    pub expires: u32,
+}
+
+/// The links of one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileLinks {
+    pub stream: String,
+    pub download: String,
+    pub watch: String,
+}
+
+impl LinkSigner {
+    pub fn new(secret: Vec<u8>, bin_channel: i64, hash_length: usize, base_url: &str) -> Self {
+        Self { secret, bin_channel, hash_length, base_url: base_url.trim_end_matches('/').to_string() }
+    }
+
+    fn signature(&self, payload: &[u8; PAYLOAD]) -> String {
+        // new_from_slice only fails for algorithms with a fixed key size; HMAC takes any.
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.secret) {
+            Ok(m) => m,
+            Err(_) => return String::new(),
+        };
+        mac.update(b"beamgram-link-v1");
+        mac.update(&self.bin_channel.to_be_bytes());
+        mac.update(payload);
+        let mut sig = B64.encode(mac.finalize().into_bytes());
+        sig.truncate(self.hash_length);
+        sig
+    }
+
+    pub fn token(&self, target: LinkTarget) -> String {
+        let mut payload = [0u8; PAYLOAD];
+        payload[..4].copy_from_slice(&(target.message_id as u32).to_be_bytes());
+        payload[4..].copy_from_slice(&target.expires.to_be_bytes());
+        format!("{}{}", B64.encode(payload), self.signature(&payload))
+    }
+
+    pub fn verify(&self, token: &str, now: u64) -> Result<LinkTarget, LinkError> {
+        if token.len() != PAYLOAD_CHARS + self.hash_length || !token.is_ascii() {
+            return Err(LinkError::Malformed);
+        }
+        let (p, sig) = token.split_at(PAYLOAD_CHARS);
+        let bytes = B64.decode(p).map_err(|_| LinkError::Malformed)?;
+        let payload: [u8; PAYLOAD] = bytes.try_into().map_err(|_| LinkError::Malformed)?;
+        if !bool::from(self.signature(&payload).as_bytes().ct_eq(sig.as_bytes())) {
+            return Err(LinkError::BadSignature);
+        }
+        let message_id = u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]) as i32;
+        let expires = u32::from_be_bytes([payload[4], payload[5], payload[6], payload[7]]);
+        if expires != 0 && now > expires as u64 {
+            return Err(LinkError::Expired);
+        }
+        Ok(LinkTarget { message_id, expires })
+    }
+
+    pub fn links(&self, target: LinkTarget, file_name: &str) -> FileLinks {
+        let token = self.token(target);
+        let name = utf8_percent_encode(file_name, PATH_SEGMENT).to_string();
+        FileLinks {
+            stream: format!("{}/stream/{token}/{name}", self.base_url),
+            download: format!("{}/stream/{token}/{name}?download=1", self.base_url),
+            watch: format!("{}/watch/{token}", self.base_url),
+        }
+    }
+}
+
+/// Reads the signing secret from `path`, creating a random one (readable by the owner only)
+/// the first time: links stay valid across restarts.
+pub fn load_or_create_secret(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(s) if s.len() >= 32 => return Ok(s),
+        Ok(_) => return Err(std::io::Error::other(format!("{} is shorter than 32 bytes", path.display()))),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        Err(_) => {}
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let secret: [u8; 32] = rand::random();
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, secret)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(secret.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer() -> LinkSigner {
+        LinkSigner::new(vec![9; 32], -1001, 16, "http://h:1/")
+    }
+
+    #[test]
+    fn round_trip_and_forgery() {
+        let s = signer();
+        let t = LinkTarget { message_id: 42, expires: 0 };
+        let token = s.token(t);
+        assert_eq!(token.len(), 11 + 16);
+        assert_eq!(s.verify(&token, 5), Ok(t));
+        // another message id with the same signature
+        let other = s.token(LinkTarget { message_id: 43, expires: 0 });
+        let forged = format!("{}{}", &other[..11], &token[11..]);
+        assert_eq!(s.verify(&forged, 5), Err(LinkError::BadSignature));
+        // another bin channel or secret
+        assert_eq!(LinkSigner::new(vec![9; 32], -1002, 16, "").verify(&token, 5), Err(LinkError::BadSignature));
+        assert_eq!(LinkSigner::new(vec![8; 32], -1001, 16, "").verify(&token, 5), Err(LinkError::BadSignature));
+        assert_eq!(s.verify("short", 5), Err(LinkError::Malformed));
+        assert_eq!(s.verify(&format!("{}é", &token[..token.len() - 1]), 5), Err(LinkError::Malformed));
+    }
+
+    #[test]
+    fn expiry() {
+        let s = signer();
+        let token = s.token(LinkTarget { message_id: 1, expires: 100 });
+        assert!(s.verify(&token, 100).is_ok());
+        assert_eq!(s.verify(&token, 101), Err(LinkError::Expired));
+    }
+
+    #[test]
+    fn urls_escape_the_name() {
+        let l = signer().links(LinkTarget { message_id: 7, expires: 0 }, "Фильм 1/2 #x.mkv");
+        assert!(l.stream.starts_with("http://h:1/stream/"));
+        assert!(l.stream.ends_with("/%D0%A4%D0%B8%D0%BB%D1%8C%D0%BC%201%2F2%20%23x.mkv"), "{}", l.stream);
+        assert!(l.download.ends_with("?download=1"));
+    }
+}

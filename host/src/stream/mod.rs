@@ -1,0 +1,139 @@
+//! The ByteStreamer: bytes of a Telegram file, any range, straight from Telegram.
+//!
+//! Request → properties (cached) → chunk plan → pipelined fetches (a window of requests in
+//! flight, spread over the download connections, delivered in order) → bytes. Chunks are
+//! shared between concurrent viewers through a byte-weighted cache, in flight too.
+
+pub mod planner;
+pub mod pool;
+pub mod props;
+mod upstream;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use moka::future::Cache;
+
+use crate::metrics::Metrics;
+use planner::ChunkRequest;
+use pool::Pool;
+use props::{FileProps, PropsCache};
+use upstream::Upstream;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    #[error("no file at that link (the message is gone or has no media)")]
+    NotFound,
+    #[error("Telegram asks to wait {0} s")]
+    FloodWait(u32),
+    #[error("Telegram refused: {code} {name}")]
+    Telegram { code: i32, name: String },
+    #[error("Telegram is unreachable: {0}")]
+    Upstream(String),
+    #[error("Telegram sent {got} bytes where {want} were expected")]
+    ShortRead { got: usize, want: usize },
+}
+
+impl StreamError {
+    pub fn upstream(e: grammers_client::InvocationError) -> StreamError {
+        match e {
+            grammers_client::InvocationError::Rpc(r) if r.code == 420 => StreamError::FloodWait(r.value.unwrap_or(1)),
+            grammers_client::InvocationError::Rpc(r)
+                if r.name == "MESSAGE_ID_INVALID" || r.name == "CHANNEL_INVALID" =>
+            {
+                StreamError::NotFound
+            }
+            grammers_client::InvocationError::Rpc(r) => StreamError::Telegram { code: r.code, name: r.name },
+            other => StreamError::Upstream(other.to_string()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StreamSettings {
+    /// getFile requests in flight per stream.
+    pub window: usize,
+    pub chunk_cache_bytes: u64,
+    pub props_ttl: Duration,
+    pub props_entries: u64,
+    pub chunk_deadline: Duration,
+}
+
+pub struct ByteStreamer {
+    upstream: Upstream,
+    /// Shared by every stream: concurrent viewers of one file fetch each block once.
+    chunks: Cache<(i64, u64, u32, bool), Bytes>,
+    window: usize,
+    pub metrics: Arc<Metrics>,
+}
+
+impl ByteStreamer {
+    pub fn new(pool: Pool, props: PropsCache, settings: &StreamSettings, metrics: Arc<Metrics>) -> ByteStreamer {
+        let chunks = Cache::builder()
+            .weigher(|_, v: &Bytes| v.len().try_into().unwrap_or(u32::MAX))
+            .max_capacity(settings.chunk_cache_bytes)
+            .build();
+        ByteStreamer {
+            upstream: Upstream { pool, props, metrics: metrics.clone(), deadline: settings.chunk_deadline },
+            chunks,
+            window: settings.window.max(1),
+            metrics,
+        }
+    }
+
+    pub async fn props(&self, message_id: i32) -> Result<Arc<FileProps>, StreamError> {
+        self.upstream.props.get(message_id).await
+    }
+
+    pub fn is_ready(&self) -> bool {
+        !self.upstream.pool.is_empty()
+    }
+
+    pub fn loads(&self) -> Vec<(String, u64)> {
+        self.upstream.pool.loads()
+    }
+
+    pub fn close(&self) {
+        self.upstream.pool.close();
+    }
+
+    async fn chunk(&self, props: Arc<FileProps>, req: ChunkRequest) -> Result<Bytes, StreamError> {
+        let key = (props.unique_id, req.offset, req.limit, req.precise);
+        if let Some(b) = self.chunks.get(&key).await {
+            self.metrics.chunk_hits.fetch_add(1, Relaxed);
+            return Ok(b);
+        }
+        self.metrics.chunk_misses.fetch_add(1, Relaxed);
+        self.chunks.try_get_with(key, self.upstream.fetch(props, req)).await.map_err(|e| (*e).clone())
+    }
+
+    /// Bytes `start..=end` of the file, in order; an error ends the stream (the HTTP body is
+    /// then cut short with an error, never passed off as complete).
+    pub fn body(
+        self: &Arc<Self>,
+        props: Arc<FileProps>,
+        start: u64,
+        end: u64,
+    ) -> impl Stream<Item = Result<Bytes, StreamError>> + Send + 'static {
+        let this = self.clone();
+        let plan = planner::plan(props.size, start, end);
+        futures_util::stream::iter(plan)
+            .map(move |req| {
+                let this = this.clone();
+                let props = props.clone();
+                async move {
+                    let data = this.chunk(props, req).await?;
+                    let (skip, take) = (req.skip as usize, req.take as usize);
+                    if data.len() < skip + take {
+                        return Err(StreamError::ShortRead { got: data.len().saturating_sub(skip), want: take });
+                    }
+                    this.metrics.bytes_streamed.fetch_add(take as u64, Relaxed);
+                    Ok(data.slice(skip..skip + take))
+                }
+            })
+            .buffered(self.window)
+    }
+}

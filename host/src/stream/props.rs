@@ -1,0 +1,216 @@
+//! What the streamer knows about a file: where it lives (location, file reference, DC), its
+//! size, type and name. Cached per bin-channel message, with one upstream call however many
+//! requests miss at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use grammers_client::Client;
+use grammers_tl_types as tl;
+use moka::future::Cache;
+
+use super::StreamError;
+use crate::metrics::Metrics;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum MediaKind {
+    Video { duration: f64, width: i32, height: i32 },
+    Audio { duration: i32, title: Option<String>, performer: Option<String> },
+    Voice { duration: i32 },
+    Animation,
+    Photo { width: i32, height: i32 },
+    Document,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileProps {
+    pub message_id: i32,
+    pub location: tl::enums::InputFileLocation,
+    pub dc_id: i32,
+    pub size: u64,
+    pub mime: String,
+    pub name: String,
+    /// Stable for the file's content (the document id): the ETag and the chunk cache key.
+    pub unique_id: i64,
+    /// Unix seconds the file was uploaded: Last-Modified.
+    pub date: i32,
+    pub kind: MediaKind,
+}
+
+impl FileProps {
+    pub fn file_reference(&self) -> &[u8] {
+        match &self.location {
+            tl::enums::InputFileLocation::InputDocumentFileLocation(d) => &d.file_reference,
+            tl::enums::InputFileLocation::InputPhotoFileLocation(p) => &p.file_reference,
+            _ => &[],
+        }
+    }
+
+    /// Whether browsers should show it in place rather than save it.
+    pub fn is_streamable(&self) -> bool {
+        ["video/", "audio/", "image/", "text/plain", "application/pdf"].iter().any(|p| self.mime.starts_with(p))
+    }
+
+    /// Reads a message's file, if it has one.
+    pub fn from_message(msg: &tl::enums::Message) -> Option<FileProps> {
+        let tl::enums::Message::Message(m) = msg else { return None };
+        match m.media.as_ref()? {
+            tl::enums::MessageMedia::Document(md) => {
+                let Some(tl::enums::Document::Document(d)) = &md.document else { return None };
+                Some(document(m.id, d, md.voice))
+            }
+            tl::enums::MessageMedia::Photo(mp) => {
+                let Some(tl::enums::Photo::Photo(p)) = &mp.photo else { return None };
+                photo(m.id, p)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn extension(mime: &str) -> &'static str {
+    match mime {
+        "video/mp4" => "mp4",
+        "video/x-matroska" => "mkv",
+        "video/webm" => "webm",
+        "audio/mpeg" => "mp3",
+        "audio/ogg" => "ogg",
+        "audio/mp4" => "m4a",
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "application/pdf" => "pdf",
+        "application/zip" => "zip",
+        _ => "bin",
+    }
+}
+
+fn document(message_id: i32, d: &tl::types::Document, voice: bool) -> FileProps {
+    let mut name = None;
+    let mut kind = MediaKind::Document;
+    for a in &d.attributes {
+        match a {
+            tl::enums::DocumentAttribute::Filename(f) if !f.file_name.trim().is_empty() => {
+                name = Some(f.file_name.clone())
+            }
+            tl::enums::DocumentAttribute::Video(v) => {
+                kind = MediaKind::Video { duration: v.duration, width: v.w, height: v.h }
+            }
+            tl::enums::DocumentAttribute::Audio(a) if a.voice || voice => {
+                kind = MediaKind::Voice { duration: a.duration }
+            }
+            tl::enums::DocumentAttribute::Audio(a) => {
+                kind = MediaKind::Audio { duration: a.duration, title: a.title.clone(), performer: a.performer.clone() }
+            }
+            tl::enums::DocumentAttribute::Animated if kind == MediaKind::Document => kind = MediaKind::Animation,
+            _ => {}
+        }
+    }
+    let mime = if d.mime_type.is_empty() { "application/octet-stream".to_string() } else { d.mime_type.clone() };
+    FileProps {
+        message_id,
+        location: tl::types::InputDocumentFileLocation {
+            id: d.id,
+            access_hash: d.access_hash,
+            file_reference: d.file_reference.clone(),
+            thumb_size: String::new(),
+        }
+        .into(),
+        dc_id: d.dc_id,
+        size: d.size.max(0) as u64,
+        name: name.unwrap_or_else(|| format!("file_{}.{}", message_id, extension(&mime))),
+        mime,
+        unique_id: d.id,
+        date: d.date,
+        kind,
+    }
+}
+
+fn photo(message_id: i32, p: &tl::types::Photo) -> Option<FileProps> {
+    // The largest size is the photo itself; the others are thumbnails.
+    let (ty, w, h, size) = p
+        .sizes
+        .iter()
+        .filter_map(|s| match s {
+            tl::enums::PhotoSize::Size(s) => Some((s.r#type.clone(), s.w, s.h, s.size as u64)),
+            tl::enums::PhotoSize::Progressive(s) => {
+                Some((s.r#type.clone(), s.w, s.h, s.sizes.iter().max().copied().unwrap_or(0) as u64))
+            }
+            _ => None,
+        })
+        .max_by_key(|s| s.3)?;
+    Some(FileProps {
+        message_id,
+        location: tl::types::InputPhotoFileLocation {
+            id: p.id,
+            access_hash: p.access_hash,
+            file_reference: p.file_reference.clone(),
+            thumb_size: ty,
+        }
+        .into(),
+        dc_id: p.dc_id,
+        size,
+        mime: "image/jpeg".into(),
+        name: format!("photo_{message_id}.jpg"),
+        unique_id: p.id,
+        date: p.date,
+        kind: MediaKind::Photo { width: w, height: h },
+    })
+}
+
+/// The properties cache of one bin channel.
+pub struct PropsCache {
+    client: Client,
+    channel: tl::enums::InputChannel,
+    cache: Cache<i32, Arc<FileProps>>,
+    metrics: Arc<Metrics>,
+}
+
+impl PropsCache {
+    pub fn new(client: Client, bin_channel_id: i64, ttl: Duration, entries: u64, metrics: Arc<Metrics>) -> Self {
+        Self {
+            client,
+            // Bots may name a channel they administer with access hash 0.
+            channel: tl::types::InputChannel { channel_id: bin_channel_id, access_hash: 0 }.into(),
+            cache: Cache::builder().max_capacity(entries).time_to_live(ttl).build(),
+            metrics,
+        }
+    }
+
+    pub async fn get(&self, message_id: i32) -> Result<Arc<FileProps>, StreamError> {
+        if let Some(p) = self.cache.get(&message_id).await {
+            self.metrics.props_hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(p);
+        }
+        self.metrics.props_misses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.cache.try_get_with(message_id, self.fetch(message_id)).await.map_err(|e| (*e).clone())
+    }
+
+    /// A fresh copy after FILE_REFERENCE_EXPIRED; concurrent callers holding the same stale
+    /// reference share one upstream call, later ones get what it brought.
+    pub async fn refresh(&self, stale: &FileProps) -> Result<Arc<FileProps>, StreamError> {
+        if let Some(p) = self.cache.get(&stale.message_id).await
+            && p.file_reference() != stale.file_reference()
+        {
+            return Ok(p);
+        }
+        self.cache.invalidate(&stale.message_id).await;
+        self.metrics.reference_refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.cache.try_get_with(stale.message_id, self.fetch(stale.message_id)).await.map_err(|e| (*e).clone())
+    }
+
+    async fn fetch(&self, message_id: i32) -> Result<Arc<FileProps>, StreamError> {
+        let req = tl::functions::channels::GetMessages {
+            channel: self.channel.clone(),
+            id: vec![tl::types::InputMessageId { id: message_id }.into()],
+        };
+        let res = self.client.invoke(&req).await.map_err(StreamError::upstream)?;
+        let messages = match res {
+            tl::enums::messages::Messages::Messages(m) => m.messages,
+            tl::enums::messages::Messages::Slice(m) => m.messages,
+            tl::enums::messages::Messages::ChannelMessages(m) => m.messages,
+            tl::enums::messages::Messages::NotModified(_) => Vec::new(),
+        };
+        messages.iter().find_map(FileProps::from_message).map(Arc::new).ok_or(StreamError::NotFound)
+    }
+}
