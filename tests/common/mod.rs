@@ -2,6 +2,8 @@
 //! and a real grammers client logged in as the bot.
 #![allow(dead_code)] // each test binary uses its own part of it
 
+pub mod host;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 //! flight, spread over the download connections, delivered in order) → bytes. Chunks are
 //! shared between concurrent viewers through a byte-weighted cache, in flight too.
 
+pub mod pipeline;
 pub mod planner;
 pub mod pool;
 pub mod props;
@@ -13,8 +14,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::future::{BoxFuture, Shared};
+use futures_util::{FutureExt, Stream};
 use moka::future::Cache;
 
 use crate::metrics::Metrics;
@@ -62,10 +67,17 @@ pub struct StreamSettings {
     pub chunk_deadline: Duration,
 }
 
+type ChunkKey = (i64, u64, u32, bool);
+type InFlight = Shared<BoxFuture<'static, Result<Bytes, StreamError>>>;
+
 pub struct ByteStreamer {
     upstream: Upstream,
     /// Shared by every stream: concurrent viewers of one file fetch each block once.
-    chunks: Cache<(i64, u64, u32, bool), Bytes>,
+    chunks: Cache<ChunkKey, Bytes>,
+    /// Fetches under way, joined by anyone who needs the same chunk. Each runs as its own task:
+    /// tied to the stream that started it, a viewer whose client stopped reading (so whose
+    /// body is no longer polled) would stall every other viewer waiting on that chunk.
+    in_flight: Mutex<HashMap<ChunkKey, InFlight>>,
     window: usize,
     pub metrics: Arc<Metrics>,
 }
@@ -79,6 +91,7 @@ impl ByteStreamer {
         ByteStreamer {
             upstream: Upstream { pool, props, metrics: metrics.clone(), deadline: settings.chunk_deadline },
             chunks,
+            in_flight: Mutex::default(),
             window: settings.window.max(1),
             metrics,
         }
@@ -100,14 +113,41 @@ impl ByteStreamer {
         self.upstream.pool.close();
     }
 
-    async fn chunk(&self, props: Arc<FileProps>, req: ChunkRequest) -> Result<Bytes, StreamError> {
+    async fn chunk(self: &Arc<Self>, props: Arc<FileProps>, req: ChunkRequest) -> Result<Bytes, StreamError> {
         let key = (props.unique_id, req.offset, req.limit, req.precise);
         if let Some(b) = self.chunks.get(&key).await {
             self.metrics.chunk_hits.fetch_add(1, Relaxed);
             return Ok(b);
         }
-        self.metrics.chunk_misses.fetch_add(1, Relaxed);
-        self.chunks.try_get_with(key, self.upstream.fetch(props, req)).await.map_err(|e| (*e).clone())
+        let fetch = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            match in_flight.get(&key) {
+                Some(f) => {
+                    self.metrics.chunk_hits.fetch_add(1, Relaxed);
+                    f.clone()
+                }
+                None => {
+                    self.metrics.chunk_misses.fetch_add(1, Relaxed);
+                    let this = self.clone();
+                    let task = tokio::spawn(async move {
+                        let result = this.upstream.fetch(props, req).await;
+                        if let Ok(b) = &result {
+                            this.chunks.insert(key, b.clone()).await;
+                        }
+                        this.in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                        result
+                    });
+                    let f = async move {
+                        task.await.unwrap_or_else(|e| Err(StreamError::Upstream(format!("fetch task failed: {e}"))))
+                    }
+                    .boxed()
+                    .shared();
+                    in_flight.insert(key, f.clone());
+                    f
+                }
+            }
+        };
+        fetch.await
     }
 
     /// Bytes `start..=end` of the file, in order; an error ends the stream (the HTTP body is
@@ -120,20 +160,19 @@ impl ByteStreamer {
     ) -> impl Stream<Item = Result<Bytes, StreamError>> + Send + 'static {
         let this = self.clone();
         let plan = planner::plan(props.size, start, end);
-        futures_util::stream::iter(plan)
-            .map(move |req| {
-                let this = this.clone();
-                let props = props.clone();
-                async move {
-                    let data = this.chunk(props, req).await?;
-                    let (skip, take) = (req.skip as usize, req.take as usize);
-                    if data.len() < skip + take {
-                        return Err(StreamError::ShortRead { got: data.len().saturating_sub(skip), want: take });
-                    }
-                    this.metrics.bytes_streamed.fetch_add(take as u64, Relaxed);
-                    Ok(data.slice(skip..skip + take))
+        pipeline::Pipeline::new(plan, self.window, move |req| {
+            let this = this.clone();
+            let props = props.clone();
+            async move {
+                let data = this.chunk(props, req).await?;
+                let (skip, take) = (req.skip as usize, req.take as usize);
+                if data.len() < skip + take {
+                    return Err(StreamError::ShortRead { got: data.len().saturating_sub(skip), want: take });
                 }
-            })
-            .buffered(self.window)
+                this.metrics.bytes_streamed.fetch_add(take as u64, Relaxed);
+                Ok(data.slice(skip..skip + take))
+            }
+            .boxed()
+        })
     }
 }

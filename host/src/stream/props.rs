@@ -183,7 +183,7 @@ impl PropsCache {
             return Ok(p);
         }
         self.metrics.props_misses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.cache.try_get_with(message_id, self.fetch(message_id)).await.map_err(|e| (*e).clone())
+        self.cache.try_get_with(message_id, self.fetch(message_id, false)).await.map_err(|e| (*e).clone())
     }
 
     /// A fresh copy after FILE_REFERENCE_EXPIRED; concurrent callers holding the same stale
@@ -195,11 +195,13 @@ impl PropsCache {
             return Ok(p);
         }
         self.cache.invalidate(&stale.message_id).await;
-        self.metrics.reference_refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.cache.try_get_with(stale.message_id, self.fetch(stale.message_id)).await.map_err(|e| (*e).clone())
+        self.cache.try_get_with(stale.message_id, self.fetch(stale.message_id, true)).await.map_err(|e| (*e).clone())
     }
 
-    async fn fetch(&self, message_id: i32) -> Result<Arc<FileProps>, StreamError> {
+    async fn fetch(&self, message_id: i32, refresh: bool) -> Result<Arc<FileProps>, StreamError> {
+        if refresh {
+            self.metrics.reference_refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let req = tl::functions::channels::GetMessages {
             channel: self.channel.clone(),
             id: vec![tl::types::InputMessageId { id: message_id }.into()],

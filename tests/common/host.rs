@@ -1,0 +1,132 @@
+//! A whole beamgram (bot + streamer + HTTP) in the test process against the simulator, and the
+//! real HTTP clients the streaming tests drive.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use beamgram::App;
+use beamgram::config::Config;
+use beamgram::sim::{FileSpec, SimHandle};
+
+use super::{TOKEN, World, world};
+
+pub struct Host {
+    pub w: World,
+    pub base: String,
+    replies: std::sync::atomic::AtomicUsize,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    pub data: PathBuf,
+}
+
+/// The links the bot answered a file with.
+#[derive(Clone, Debug)]
+pub struct Links {
+    pub stream: String,
+    pub download: String,
+    pub watch: String,
+}
+
+pub async fn host() -> Host {
+    host_with(|_| {}).await
+}
+
+pub async fn host_with(adjust: impl FnOnce(&mut Config)) -> Host {
+    let w = world().await;
+    let data = std::env::temp_dir().join(format!("beamgram-host-{}-{}", std::process::id(), rand_suffix()));
+    let mut config = Config::default();
+    config.telegram.simulator = Some(w.h.address().to_string());
+    config.telegram.bot_token = TOKEN.into();
+    config.telegram.bin_channel = SimHandle::bot_api_channel_id(w.bin);
+    config.http.bind = "127.0.0.1".into();
+    config.http.port = 0;
+    config.storage.data_dir = data.clone();
+    adjust(&mut config);
+    let app = App::start(config).await.expect("beamgram starts");
+    let base = app.public_url().to_string();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        app.serve(async move {
+            let _ = rx.await;
+        })
+        .await
+        .expect("serves");
+    });
+    Host { w, base, replies: 0.into(), stop: Some(stop), task: Some(task), data }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
+}
+
+impl Host {
+    /// The user sends a file; returns the links of the bot's answer.
+    pub async fn send(&self, spec: FileSpec) -> Links {
+        let n = self.replies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        self.w.h.send_file(self.w.user, self.w.bot, spec, "").expect("user sends");
+        let reply =
+            self.w.h.wait_for_message(self.w.bot, self.w.user, n, Duration::from_secs(30)).await.expect("bot answers");
+        let find = |label: &str| {
+            reply
+                .text
+                .lines()
+                .find_map(|l| l.split_once(label).map(|(_, u)| u.trim().to_string()))
+                .unwrap_or_else(|| panic!("no {label} in {:?}", reply.text))
+        };
+        let download = find("Download: ");
+        Links { stream: download.trim_end_matches("?download=1").to_string(), watch: find("Stream: "), download }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+/// Whether a real client is installed. Missing on CI (`CI=true`) is a failure; elsewhere the
+/// test says loudly that it skips.
+pub fn tool(name: &str, package: &str) -> bool {
+    let found = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+            panic!("{name} is missing on CI (install the Debian package {package})");
+        }
+        eprintln!("\n*** SKIPPED: this test needs {name} (Debian package {package}), which is not installed ***\n");
+    }
+    found
+}
+
+/// `curl` with a deadline; returns (exit status, body).
+pub fn curl(args: &[&str]) -> (std::process::ExitStatus, Vec<u8>) {
+    let o = Command::new("curl").args(["-sS", "--max-time", "120"]).args(args).output().expect("curl runs");
+    (o.status, o.stdout)
+}
+
+/// The status code curl saw.
+pub fn status_of(args: &[&str]) -> u16 {
+    let mut a = vec!["-o", "/dev/null", "-w", "%{http_code}"];
+    a.extend_from_slice(args);
+    let (_, out) = curl(&a);
+    String::from_utf8_lossy(&out).trim().parse().unwrap_or(0)
+}
+
+/// Response headers (lower-cased names) of a request.
+pub fn headers(args: &[&str]) -> Vec<(String, String)> {
+    let mut a = vec!["-D", "-", "-o", "/dev/null"];
+    a.extend_from_slice(args);
+    let (_, out) = curl(&a);
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
+        .collect()
+}
+
+pub fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}

@@ -1,0 +1,433 @@
+//! The streaming engine through real HTTP clients (curl, ffprobe/ffmpeg, aria2c, Chromium)
+//! against the simulator: every byte compared, faults injected mid-stream.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use beamgram::sim::content::seeded_range;
+use beamgram::sim::{Content, Fault, FaultRule, FileKind, FileSpec};
+use common::host::*;
+
+const MIB: u64 = 1024 * 1024;
+
+fn seeded_video(name: &str, size: u64, seed: u64) -> FileSpec {
+    FileSpec::seeded(name, "video/x-matroska", size, seed).kind(FileKind::Video {
+        duration: 60.0,
+        width: 1280,
+        height: 720,
+    })
+}
+
+fn temp_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("beamgram-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir.join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn full_get_and_200_ranges_are_byte_exact() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let size = 5 * MIB + 4321;
+    let links = host.send(seeded_video("clip.mkv", size, 11)).await;
+    let whole = seeded_range(11, 0, size);
+
+    let (status, body) = curl(&[&links.stream]);
+    assert!(status.success());
+    assert!(body == whole, "full GET differs ({} bytes)", body.len());
+
+    let mut ranges: Vec<(u64, u64)> = vec![
+        (0, 0),
+        (size - 1, size - 1),
+        (0, MIB - 1),
+        (0, MIB),
+        (MIB, 2 * MIB - 1),
+        (MIB - 1, MIB),
+        (2 * MIB, 3 * MIB - 1),
+        (512 * 1024 - 1, 512 * 1024),
+        (4095, 4096),
+        (size - 10, size - 1),
+        (3, size - 1),
+    ];
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    while ranges.len() < 190 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let a = x % size;
+        let len = if x & 1 == 0 { (x >> 33) % 4096 } else { (x >> 20) % (2 * MIB) };
+        ranges.push((a, (a + len).min(size - 1)));
+    }
+    for (a, b) in &ranges {
+        let (st, got) = curl(&["-r", &format!("{a}-{b}"), &links.stream]);
+        assert!(st.success());
+        assert!(got == whole[*a as usize..=*b as usize], "range {a}-{b} differs");
+    }
+    // Open-ended and suffix ranges.
+    for (spec, start) in
+        [("bytes=-1", size - 1), ("bytes=-700000", size - 700_000), (&*format!("bytes={}-", size - 5000), size - 5000)]
+    {
+        let (_, got) = curl(&["-H", &format!("Range: {spec}"), &links.stream]);
+        assert!(got == whole[start as usize..], "{spec} differs");
+    }
+    // Past the end: 416 with the size.
+    assert_eq!(status_of(&["-r", &format!("{size}-"), &links.stream]), 416);
+    let h = headers(&["-r", &format!("{}-{}", size + 10, size + 20), &links.stream]);
+    assert_eq!(header(&h, "content-range"), Some(&*format!("bytes */{size}")));
+    // Malformed → 400 with a reason; several ranges → the whole file.
+    assert_eq!(status_of(&["-H", "Range: bytes=9-3", &links.stream]), 400);
+    assert_eq!(status_of(&["-H", "Range: bytes=0-1,5-9", &links.stream]), 200);
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn curl_resumes_an_interrupted_download() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let size = 3 * MIB + 77;
+    let links = host.send(seeded_video("resume.mkv", size, 12)).await;
+    let whole = seeded_range(12, 0, size);
+    let path = temp_file("resume.mkv");
+    std::fs::write(&path, &whole[..1_234_567]).expect("partial file");
+    let (st, _) = curl(&["-C", "-", "-o", path.to_str().expect("utf8"), &links.download]);
+    assert!(st.success());
+    assert!(std::fs::read(&path).expect("read") == whole, "resumed file differs");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ffprobe_and_ffmpeg_read_and_seek_over_http() {
+    if !tool("ffprobe", "ffmpeg") || !tool("ffmpeg", "ffmpeg") {
+        return;
+    }
+    let host = host().await;
+    let sample = beamgram::demo::SAMPLE_VIDEO.to_vec();
+    let spec = FileSpec {
+        name: "sample.mp4".into(),
+        mime: "video/mp4".into(),
+        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
+        content: Content::Bytes(sample.clone().into()),
+        dc: 2,
+    };
+    let links = host.send(spec).await;
+    let local = temp_file("sample.mp4");
+    std::fs::write(&local, &sample).expect("local copy");
+    let probe = |input: &str| {
+        let o = Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration:stream=codec_name,width,height",
+                "-of",
+                "compact",
+                input,
+            ])
+            .output()
+            .expect("ffprobe");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    assert_eq!(probe(&links.stream), probe(local.to_str().expect("utf8")));
+    // Seek to the middle and decode frames: the same as from the local file.
+    let frames = |input: &str| {
+        let o = Command::new("ffmpeg")
+            .args(["-v", "error", "-ss", "4", "-i", input, "-frames:v", "5", "-f", "framemd5", "-"])
+            .output()
+            .expect("ffmpeg");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let remote = frames(&links.stream);
+    assert!(remote.lines().filter(|l| !l.starts_with('#')).count() >= 5);
+    assert_eq!(remote, frames(local.to_str().expect("utf8")));
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aria2c_split_download_is_byte_identical() {
+    if !tool("aria2c", "aria2") {
+        return;
+    }
+    let host = host().await;
+    let size = 9 * MIB + 999;
+    let links = host.send(seeded_video("split.mkv", size, 13)).await;
+    let path = temp_file("split.mkv");
+    let _ = std::fs::remove_file(&path);
+    let o = Command::new("aria2c")
+        .args(["-q", "-x", "8", "-s", "8", "-k", "1M", "--allow-overwrite=true", "--auto-file-renaming=false"])
+        .args(["-d", path.parent().and_then(|p| p.to_str()).expect("dir"), "-o", "split.mkv", &links.download])
+        .output()
+        .expect("aria2c");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(std::fs::read(&path).expect("read") == seeded_range(13, 0, size), "aria2c's file differs");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn head_validators_and_non_ascii_names() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let links = host.send(FileSpec::seeded("Видео №1 «тест».mp4", "video/mp4", 2 * MIB, 14)).await;
+    let before = host.w.h.calls("upload.getFile", None);
+    let h = headers(&["-I", &links.stream]);
+    assert_eq!(header(&h, "content-length"), Some(&*(2 * MIB).to_string()));
+    assert_eq!(header(&h, "accept-ranges"), Some("bytes"));
+    assert_eq!(header(&h, "content-type"), Some("video/mp4"));
+    assert_eq!(host.w.h.calls("upload.getFile", None), before, "HEAD fetches nothing from Telegram");
+    let cd = header(&h, "content-disposition").expect("content-disposition").to_string();
+    assert!(cd.starts_with("inline;"), "{cd}");
+    assert!(
+        cd.contains(
+            "filename*=UTF-8''%D0%92%D0%B8%D0%B4%D0%B5%D0%BE%20%E2%84%961%20%C2%AB%D1%82%D0%B5%D1%81%D1%82%C2%BB.mp4"
+        ),
+        "{cd}"
+    );
+    let dl = headers(&["-I", &links.download]);
+    assert!(header(&dl, "content-disposition").is_some_and(|v| v.starts_with("attachment;")));
+
+    let etag = header(&h, "etag").expect("etag").to_string();
+    let modified = header(&h, "last-modified").expect("last-modified").to_string();
+    assert_eq!(status_of(&["-H", &format!("If-None-Match: {etag}"), &links.stream]), 304);
+    assert_eq!(status_of(&["-r", "0-9", "-H", &format!("If-Range: {etag}"), &links.stream]), 206);
+    assert_eq!(status_of(&["-r", "0-9", "-H", &format!("If-Range: {modified}"), &links.stream]), 206);
+    assert_eq!(status_of(&["-I", "-r", "0-9", "-H", "If-Range: \"other\"", &links.stream]), 200);
+
+    // Forged and broken links.
+    let token_at = links.stream.find("/stream/").expect("path") + "/stream/".len();
+    let mut forged = links.stream.clone().into_bytes();
+    forged[token_at + 3] = if forged[token_at + 3] == b'A' { b'B' } else { b'A' };
+    assert_eq!(status_of(&[&String::from_utf8(forged).expect("utf8")]), 404);
+    assert_eq!(status_of(&[&format!("{}/stream/nonsense", host.base)]), 404);
+    assert_eq!(status_of(&[&format!("{}/nowhere", host.base)]), 404);
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn zero_length_and_photos() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let links = host.send(FileSpec::document("empty.txt", "text/plain", Vec::new())).await;
+    let (st, body) = curl(&[&links.stream]);
+    assert!(st.success() && body.is_empty());
+    assert_eq!(header(&headers(&["-I", &links.stream]), "content-length"), Some("0"));
+    assert_eq!(status_of(&["-r", "0-0", &links.stream]), 416);
+
+    let jpeg: Vec<u8> = (0..70_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    let mut photo = FileSpec::document("p.jpg", "image/jpeg", jpeg.clone());
+    photo.kind = FileKind::Photo { width: 800, height: 600 };
+    let links = host.send(photo).await;
+    assert_eq!(curl(&[&links.stream]).1, jpeg);
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn expired_file_reference_mid_stream_is_refreshed() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let size = 6 * MIB + 5;
+    let links = host.send(seeded_video("ref.mkv", size, 15)).await;
+    host.w.h.inject(FaultRule::new("upload.getFile", Fault::FileReferenceExpired).skip(4));
+    let (st, body) = curl(&[&links.stream]);
+    assert!(st.success());
+    assert_eq!(host.w.h.faults_fired(), 1, "the fault really fired");
+    assert!(body == seeded_range(15, 0, size), "bytes differ after the refresh");
+    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).1).expect("utf8");
+    assert!(metrics.contains("beamgram_file_reference_refreshes_total 1"), "{metrics}");
+    // One lookup for the link, one refresh however many chunks hit the stale reference.
+    assert_eq!(host.w.h.calls("channels.getMessages", None), 2);
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn flood_wait_mid_stream_is_waited_out() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let size = 4 * MIB;
+    let links = host.send(seeded_video("flood.mkv", size, 16)).await;
+    // Every download connection gets one FLOOD_WAIT, so the stream must wait, not just switch.
+    host.w.h.inject(FaultRule::new("upload.getFile", Fault::FloodWait(1)).skip(2).times(6));
+    let (st, body) = curl(&[&links.stream]);
+    assert!(st.success());
+    assert!(host.w.h.faults_fired() >= 4);
+    assert!(body == seeded_range(16, 0, size));
+    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).1).expect("utf8");
+    assert!(!metrics.contains("beamgram_flood_waits_total 0"), "{metrics}");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_file_on_dc_4() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let size = 3 * MIB + 3;
+    let links = host.send(seeded_video("dc4.mkv", size, 17).on_dc(4)).await;
+    let (st, body) = curl(&[&links.stream]);
+    assert!(st.success());
+    assert!(body == seeded_range(17, 0, size));
+    assert!(host.w.h.calls("auth.importAuthorization", Some(4)) >= 1);
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_concurrent_viewers_share_upstream_chunks() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let size = 8 * MIB;
+    let links = host.send(seeded_video("popular.mkv", size, 18)).await;
+    let served_before = host.w.h.file_bytes_served();
+    // All eight start before any is read: they run at the same time.
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            Command::new("curl")
+                .args(["-sS", "--max-time", "120", &links.stream])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("curl starts")
+        })
+        .collect();
+    let whole = seeded_range(18, 0, size);
+    for c in children {
+        let o = c.wait_with_output().expect("curl ends");
+        assert!(o.status.success() && o.stdout == whole);
+    }
+    let served = host.w.h.file_bytes_served() - served_before;
+    assert!(served <= 2 * size, "upstream {served} bytes for 8 viewers of {size}: the chunk cache is not shared");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_file_over_4_gib_is_readable_past_4_gib() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let size = (4u64 << 30) + 300 * MIB + 17;
+    let links = host.send(seeded_video("huge.mkv", size, 19)).await;
+    assert_eq!(header(&headers(&["-I", &links.stream]), "content-length"), Some(&*size.to_string()));
+    for (a, b) in [
+        ((4u64 << 30) - 10, (4u64 << 30) + 10),
+        ((4u64 << 30) + 123_456, (4u64 << 30) + 3 * MIB),
+        (size - 1000, size - 1),
+    ] {
+        let (st, got) = curl(&["-r", &format!("{a}-{b}"), &links.stream]);
+        assert!(st.success());
+        assert!(got == seeded_range(19, a, b + 1), "range {a}-{b} differs");
+    }
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stream_that_cannot_continue_fails_loudly() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host().await;
+    let size = 5 * MIB;
+    let links = host.send(seeded_video("broken.mkv", size, 20)).await;
+    host.w.h.inject(
+        FaultRule::new("upload.getFile", Fault::Rpc { code: 400, name: "FILE_ID_INVALID".into() }).skip(3).times(1000),
+    );
+    let (st, body) = curl(&[&links.stream]);
+    assert!(!st.success(), "curl must see the failure, not a complete file");
+    assert!((body.len() as u64) < size);
+    host.stop().await;
+}
+
+/// The player page in headless Chromium (driven through chromedriver's WebDriver API with
+/// curl): the video element loads metadata from beamgram. A screenshot is kept as an artifact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn player_page_loads_in_headless_chromium() {
+    if !tool("curl", "curl") || !tool("chromedriver", "chromium-driver") || !tool("chromium", "chromium") {
+        return;
+    }
+    let host = host().await;
+    let sample = beamgram::demo::SAMPLE_VIDEO.to_vec();
+    let spec = FileSpec {
+        name: "sample.mp4".into(),
+        mime: "video/mp4".into(),
+        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
+        content: Content::Bytes(sample.into()),
+        dc: 2,
+    };
+    let links = host.send(spec).await;
+    let port = 9515 + (std::process::id() % 1000) as u16;
+    let mut driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver");
+    let wd = format!("http://127.0.0.1:{port}");
+    let post = |path: &str, body: serde_json::Value| -> serde_json::Value {
+        let (_, out) = curl(&["-H", "Content-Type: application/json", "-d", &body.to_string(), &format!("{wd}{path}")]);
+        serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
+    };
+    let mut session = serde_json::Value::Null;
+    for _ in 0..50 {
+        session = post(
+            "/session",
+            serde_json::json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+                format!("--user-data-dir={}", temp_file("chromium-profile").display())
+            ]}}}}),
+        );
+        if session["value"]["sessionId"].is_string() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let id =
+        session["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {session}")).to_string();
+    post(&format!("/session/{id}/url"), serde_json::json!({"url": links.watch}));
+    let mut ready = 0;
+    for _ in 0..100 {
+        let r = post(
+            &format!("/session/{id}/execute/sync"),
+            serde_json::json!({"script": "return document.getElementById('media').readyState", "args": []}),
+        );
+        ready = r["value"].as_i64().unwrap_or(0);
+        if ready >= 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let title = post(
+        &format!("/session/{id}/execute/sync"),
+        serde_json::json!({"script": "return document.title", "args": []}),
+    );
+    let (_, shot) = curl(&[&format!("{wd}/session/{id}/screenshot")]);
+    let shot: serde_json::Value = serde_json::from_slice(&shot).unwrap_or_default();
+    if let Some(png) = shot["value"].as_str() {
+        use base64::Engine;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts");
+        let _ = std::fs::create_dir_all(&dir);
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(png) {
+            let _ = std::fs::write(dir.join("player.png"), bytes);
+        }
+    }
+    let _ = Command::new("curl").args(["-sS", "-X", "DELETE", &format!("{wd}/session/{id}")]).output();
+    let _ = driver.kill();
+    let _ = driver.wait();
+    assert_eq!(title["value"], "sample.mp4");
+    assert!(ready >= 1, "the video element never loaded metadata (readyState {ready})");
+    host.stop().await;
+}
