@@ -20,8 +20,24 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
 
 # Build everything and run every test (unit and black-box)
-test: setup
+test: setup check-tools
     cargo test --workspace --no-fail-fast
+
+# Say which real clients the black-box tests drive are missing (on CI, a missing one fails)
+check-tools:
+    #!/usr/bin/env bash
+    missing=()
+    for t in curl:curl ffmpeg:ffmpeg ffprobe:ffmpeg aria2c:aria2 chromium:chromium chromedriver:chromium-driver; do
+        command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t%%:*} (Debian package ${t#*:})")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "************************************************************************"
+        echo "* Real-client tests will be SKIPPED; these tools are missing:"
+        printf '*   %s\n' "${missing[@]}"
+        echo "* Install them (apt-get install curl ffmpeg aria2 chromium chromium-driver)"
+        echo "************************************************************************"
+        if [ "${CI:-}" = "true" ]; then echo "CI=true: missing tools are a failure"; exit 1; fi
+    fi
 
 # Start the simulator and the bot on built-in defaults; a simulated user sends a sample video
 demo: setup

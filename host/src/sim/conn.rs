@@ -269,7 +269,9 @@ async fn write_loop(
         let packet = frame(&crypto::encrypt_for_client(&key, plain), seq);
         seq += 1;
         if let Some(bps) = link.bandwidth.filter(|b| *b > 0) {
-            let start = link_free.max(Instant::now());
+            // Transmission starts when the answer is ready and the link is free; computed from
+            // those instants (not from "now" after a sleep) so timer rounding does not add up.
+            let start = link_free.max(ready);
             link_free = start + Duration::from_secs_f64(packet.len() as f64 / bps as f64);
             tokio::time::sleep_until(link_free).await;
         }

@@ -1,0 +1,282 @@
+//! `just bench`: the streaming engine against the simulator with a modelled DC link.
+//!
+//! Needs nothing but this repository: it starts a simulator, a bot and the HTTP server in this
+//! process and reads from it over loopback with a minimal HTTP client. Prints the figures that
+//! BENCHMARKS.md records.
+
+use std::time::{Duration, Instant};
+
+use beamgram::App;
+use beamgram::config::Config;
+use beamgram::sim::{FileKind, FileSpec, LinkProfile, SimConfig, SimHandle, Simulator};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const MB: f64 = 1e6;
+const MIB: u64 = 1024 * 1024;
+const RTT: Duration = Duration::from_millis(50);
+const CAP: u64 = 40_000_000;
+const TOKEN: &str = "424242:bench-token";
+
+struct Bench {
+    sim: Simulator,
+    h: SimHandle,
+    user: i64,
+    bot: i64,
+    base: String,
+    replies: usize,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start(adjust: impl FnOnce(&mut Config)) -> Bench {
+    let sim = Simulator::start(SimConfig::default()).await.expect("simulator");
+    let h = sim.handle();
+    let bot = h.add_bot(TOKEN, "bench_bot", "Bench");
+    let user = h.add_user("Reader", None);
+    let bin = h.add_channel("bin", None, &[bot]);
+    let mut c = Config::default();
+    c.telegram.simulator = Some(h.address().to_string());
+    c.telegram.bot_token = TOKEN.into();
+    c.telegram.bin_channel = SimHandle::bot_api_channel_id(bin);
+    c.http.bind = "127.0.0.1".into();
+    c.http.port = 0;
+    c.http.max_streams_per_ip = 5000;
+    c.storage.data_dir = std::env::temp_dir().join(format!("beamgram-bench-{}-{}", std::process::id(), rand_u32()));
+    adjust(&mut c);
+    let app = App::start(c).await.expect("app");
+    let base = app.public_url().to_string();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.serve(async move {
+        let _ = rx.await;
+    }));
+    Bench { sim, h, user, bot, base, replies: 0, stop }
+}
+
+fn rand_u32() -> u32 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+}
+
+impl Bench {
+    /// Sends a seeded file; returns the path of its stream link.
+    async fn file(&mut self, size: u64, seed: u64) -> String {
+        self.replies += 1;
+        let spec = FileSpec::seeded("bench.mkv", "video/x-matroska", size, seed).kind(FileKind::Video { duration: 600.0, width: 1920, height: 1080 });
+        self.h.send_file(self.user, self.bot, spec, "").expect("send");
+        let m = self.h.wait_for_message(self.bot, self.user, self.replies, Duration::from_secs(60)).await.expect("reply");
+        let url = m.text.lines().find_map(|l| l.split_once("Download: ").map(|x| x.1.trim().to_string())).expect("link");
+        let path = url.trim_start_matches(&self.base).trim_end_matches("?download=1").to_string();
+        path
+    }
+
+    fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.sim.shutdown().await;
+    }
+}
+
+/// GET with an optional range: (time to the first body byte, body bytes, total time).
+async fn get(addr: &str, path: &str, range: Option<(u64, u64)>, read_body: bool) -> (Duration, u64, Duration) {
+    let started = Instant::now();
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    let _ = s.set_nodelay(true);
+    let range = range.map(|(a, b)| format!("Range: bytes={a}-{b}\r\n")).unwrap_or_default();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{range}Connection: close\r\n\r\n").as_bytes()).await.expect("write");
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut head = Vec::new();
+    let mut in_body = false;
+    let (mut ttfb, mut body) = (Duration::ZERO, 0u64);
+    loop {
+        let n = s.read(&mut buf).await.expect("read");
+        if n == 0 {
+            break;
+        }
+        let fresh = if in_body {
+            n
+        } else {
+            head.extend_from_slice(&buf[..n]);
+            match head.windows(4).position(|w| w == b"\r\n\r\n") {
+                Some(i) => {
+                    in_body = true;
+                    head.len() - (i + 4)
+                }
+                None => continue,
+            }
+        };
+        if fresh > 0 && ttfb.is_zero() {
+            ttfb = started.elapsed();
+            if !read_body {
+                break;
+            }
+        }
+        body += fresh as u64;
+    }
+    (ttfb, body, started.elapsed())
+}
+
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+}
+
+fn shaped(h: &SimHandle) {
+    h.set_all_links(LinkProfile { rtt: RTT, bandwidth: Some(CAP) });
+}
+
+async fn throughput(window: usize, connections: usize) -> f64 {
+    let mut b = start(|c| {
+        c.stream.window = window;
+        c.stream.connections_per_dc = connections;
+    })
+    .await;
+    let path = b.file(bench_mib() * MIB, 1).await;
+    shaped(&b.h);
+    let (_, bytes, took) = get(&b.addr(), &path, None, true).await;
+    b.stop().await;
+    bytes as f64 / took.as_secs_f64() / MB
+}
+
+/// Size of the throughput file: long enough that the start (one lookup, the window opening)
+/// weighs little. `BENCH_MIB` overrides it.
+fn bench_mib() -> u64 {
+    std::env::var("BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(160)
+}
+
+fn pct(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--slow-readers") {
+        slow_readers().await;
+        return;
+    }
+    if let Some(spec) = std::env::args().skip_while(|a| a != "--throughput").nth(1) {
+        // --throughput WINDOW:CONNECTIONS, for exploring one configuration.
+        let (w, k) = spec.split_once(':').and_then(|(w, k)| Some((w.parse().ok()?, k.parse().ok()?))).unwrap_or((8, 1));
+        println!("window {w}, {k} connections: {:.1} MB/s", throughput(w, k).await);
+        return;
+    }
+    println!("beamgram bench — simulator link: {} ms round trip, {} MB/s per connection\n", RTT.as_millis(), CAP as f64 / MB);
+
+    let seq = throughput(1, 1).await;
+    let win = throughput(8, 1).await;
+    let multi = throughput(8, 4).await;
+    let wide = throughput(32, 4).await;
+    println!("single stream, {} MiB, measured from the request (first lookup included):", bench_mib());
+    println!("  window 1, 1 connection (sequential, like existing bots): {seq:6.1} MB/s = {:5.1} % of the cap", seq / (CAP as f64 / MB) * 100.0);
+    println!("  window 8, 1 connection:                                {win:6.1} MB/s = {:5.1} % of the cap, {:.2}x window 1", win / (CAP as f64 / MB) * 100.0, win / seq);
+    println!("  window 8, 4 connections (default):                     {multi:6.1} MB/s = {:5.2}x the one-connection cap", multi / (CAP as f64 / MB));
+    println!("  window 32, 4 connections:                              {wide:6.1} MB/s = {:5.2}x the one-connection cap", wide / (CAP as f64 / MB));
+
+    // Seeks with a warm properties cache.
+    let mut b = start(|_| {}).await;
+    let size = 256 * MIB;
+    let path = b.file(size, 2).await;
+    shaped(&b.h);
+    let _ = get(&b.addr(), &path, Some((0, 0)), false).await;
+    let mut ttfb = Vec::new();
+    let mut x: u64 = 88172645463325252;
+    for _ in 0..50 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let start = x % (size - 2 * MIB);
+        let (t, _, _) = get(&b.addr(), &path, Some((start, start + MIB)), false).await;
+        ttfb.push(t);
+    }
+    let (p50, p95) = (pct(&mut ttfb, 0.5), pct(&mut ttfb, 0.95));
+    println!("\nseek time to first byte, 50 random ranges of a 256 MiB file, warm cache:");
+    println!("  p50 {:.1} ms, p95 {:.1} ms (round trip {} ms)", p50.as_secs_f64() * 1e3, p95.as_secs_f64() * 1e3, RTT.as_millis());
+
+    // Eight viewers of one file at once.
+    let path = b.file(64 * MIB, 3).await;
+    let before = b.h.file_bytes_served();
+    let addr = b.addr();
+    let viewers: Vec<_> = (0..8).map(|_| tokio::spawn({
+        let (a, p) = (addr.clone(), path.clone());
+        async move { get(&a, &p, None, true).await.1 }
+    })).collect();
+    let mut served = 0;
+    for v in viewers {
+        served += v.await.unwrap_or(0);
+    }
+    let upstream = b.h.file_bytes_served() - before;
+    println!("\n8 concurrent viewers of one 64 MiB file:");
+    println!("  served {:.0} MiB to viewers, fetched {:.1} MiB from Telegram: {:.2}x the file", served as f64 / MIB as f64, upstream as f64 / MIB as f64, upstream as f64 / (64 * MIB) as f64);
+    b.stop().await;
+
+    // CPU per GiB, no shaping (host and simulator share this process: both halves of MTProto).
+    let mut b = start(|_| {}).await;
+    let path = b.file(1024 * MIB, 4).await;
+    let cpu0 = cpu_seconds();
+    let (_, bytes, took) = get(&b.addr(), &path, None, true).await;
+    let cpu = cpu_seconds() - cpu0;
+    println!("\nunshaped, 1 GiB in one stream: {:.0} MB/s, {:.2} CPU s per GiB (bot + simulator)", bytes as f64 / took.as_secs_f64() / MB, cpu / (bytes as f64 / (1u64 << 30) as f64));
+    b.stop().await;
+
+    // Peak RSS with 1,000 slow readers, in a fresh process so earlier phases do not count.
+    let exe = std::env::current_exe().expect("exe");
+    for extra in [&[][..], &["--cache-mib", "32"][..]] {
+        let out = std::process::Command::new(&exe).arg("--slow-readers").args(extra).output().expect("slow readers");
+        print!("\n{}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+async fn slow_readers() {
+    let cache_mib: Option<u64> = std::env::args().skip_while(|a| a != "--cache-mib").nth(1).and_then(|v| v.parse().ok());
+    let mut b = start(|c| {
+        if let Some(m) = cache_mib {
+            c.stream.chunk_cache_mib = m;
+        }
+    })
+    .await;
+    shaped(&b.h);
+    let files = 50;
+    let mut paths = Vec::new();
+    for i in 0..files {
+        paths.push(b.file(64 * MIB, 100 + i).await);
+    }
+    let base_rss = peak_rss_mib();
+    let addr = b.addr();
+    let mut tasks = Vec::new();
+    for i in 0..1000 {
+        let (a, p) = (addr.clone(), paths[i % paths.len()].clone());
+        tasks.push(tokio::spawn(async move {
+            let Ok(mut s) = TcpStream::connect(&a).await else { return 0u64 };
+            let _ = s.write_all(format!("GET {p} HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n").as_bytes()).await;
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut got = 0;
+            // 16 KiB every 100 ms: 160 KB/s, far slower than the server could send.
+            for _ in 0..100 {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got += n as u64,
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            got
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap_or(0);
+    }
+    let cache = cache_mib.map_or("default 256 MiB".to_string(), |m| format!("{m} MiB"));
+    println!("1,000 slow readers (16 KiB per 100 ms, 50 distinct 64 MiB files, 10 s), chunk cache {cache}:");
+    println!("  peak RSS {:.0} MiB (bot + simulator + 1,000 clients; {:.0} MiB before they started), read {:.0} MiB", peak_rss_mib(), base_rss, total as f64 / MIB as f64);
+    b.stop().await;
+}
