@@ -17,7 +17,7 @@ fmt:
 # Formatting and clippy, warnings as errors
 lint:
     cargo fmt --all -- --check
-    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --workspace --all-targets --examples -- -D warnings
 
 # Build everything and run every test (unit and black-box)
 test: setup check-tools

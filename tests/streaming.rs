@@ -20,6 +20,17 @@ fn seeded_video(name: &str, size: u64, seed: u64) -> FileSpec {
     })
 }
 
+/// A running beamgram that has answered a seeded video with its links; `None` (the test skips,
+/// loudly) without curl.
+async fn with_video(name: &str, size: u64, seed: u64) -> Option<(Host, Links)> {
+    if !tool("curl", "curl") {
+        return None;
+    }
+    let host = host().await;
+    let links = host.send(seeded_video(name, size, seed)).await;
+    Some((host, links))
+}
+
 fn temp_file(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("beamgram-stream-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -28,12 +39,8 @@ fn temp_file(name: &str) -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn full_get_and_200_ranges_are_byte_exact() {
-    if !tool("curl", "curl") {
-        return;
-    }
-    let host = host().await;
     let size = 5 * MIB + 4321;
-    let links = host.send(seeded_video("clip.mkv", size, 11)).await;
+    let Some((host, links)) = with_video("clip.mkv", size, 11).await else { return };
     let whole = seeded_range(11, 0, size);
 
     let (status, body) = curl(&[&links.stream]);
@@ -86,12 +93,8 @@ async fn full_get_and_200_ranges_are_byte_exact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn curl_resumes_an_interrupted_download() {
-    if !tool("curl", "curl") {
-        return;
-    }
-    let host = host().await;
     let size = 3 * MIB + 77;
-    let links = host.send(seeded_video("resume.mkv", size, 12)).await;
+    let Some((host, links)) = with_video("resume.mkv", size, 12).await else { return };
     let whole = seeded_range(12, 0, size);
     let path = temp_file("resume.mkv");
     std::fs::write(&path, &whole[..1_234_567]).expect("partial file");
@@ -233,12 +236,8 @@ async fn zero_length_and_photos() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expired_file_reference_mid_stream_is_refreshed() {
-    if !tool("curl", "curl") {
-        return;
-    }
-    let host = host().await;
     let size = 6 * MIB + 5;
-    let links = host.send(seeded_video("ref.mkv", size, 15)).await;
+    let Some((host, links)) = with_video("ref.mkv", size, 15).await else { return };
     host.w.h.inject(FaultRule::new("upload.getFile", Fault::FileReferenceExpired).skip(4));
     let (st, body) = curl(&[&links.stream]);
     assert!(st.success());
@@ -253,12 +252,8 @@ async fn expired_file_reference_mid_stream_is_refreshed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn flood_wait_mid_stream_is_waited_out() {
-    if !tool("curl", "curl") {
-        return;
-    }
-    let host = host().await;
     let size = 4 * MIB;
-    let links = host.send(seeded_video("flood.mkv", size, 16)).await;
+    let Some((host, links)) = with_video("flood.mkv", size, 16).await else { return };
     // Every download connection gets one FLOOD_WAIT, so the stream must wait, not just switch.
     host.w.h.inject(FaultRule::new("upload.getFile", Fault::FloodWait(1)).skip(2).times(6));
     let (st, body) = curl(&[&links.stream]);
@@ -287,12 +282,8 @@ async fn a_file_on_dc_4() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_concurrent_viewers_share_upstream_chunks() {
-    if !tool("curl", "curl") {
-        return;
-    }
-    let host = host().await;
     let size = 8 * MIB;
-    let links = host.send(seeded_video("popular.mkv", size, 18)).await;
+    let Some((host, links)) = with_video("popular.mkv", size, 18).await else { return };
     let served_before = host.w.h.file_bytes_served();
     // All eight start before any is read: they run at the same time.
     let children: Vec<_> = (0..8)
@@ -316,12 +307,8 @@ async fn eight_concurrent_viewers_share_upstream_chunks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_file_over_4_gib_is_readable_past_4_gib() {
-    if !tool("curl", "curl") {
-        return;
-    }
-    let host = host().await;
     let size = (4u64 << 30) + 300 * MIB + 17;
-    let links = host.send(seeded_video("huge.mkv", size, 19)).await;
+    let Some((host, links)) = with_video("huge.mkv", size, 19).await else { return };
     assert_eq!(header(&headers(&["-I", &links.stream]), "content-length"), Some(&*size.to_string()));
     for (a, b) in [
         ((4u64 << 30) - 10, (4u64 << 30) + 10),
@@ -337,12 +324,8 @@ async fn a_file_over_4_gib_is_readable_past_4_gib() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stream_that_cannot_continue_fails_loudly() {
-    if !tool("curl", "curl") {
-        return;
-    }
-    let host = host().await;
     let size = 5 * MIB;
-    let links = host.send(seeded_video("broken.mkv", size, 20)).await;
+    let Some((host, links)) = with_video("broken.mkv", size, 20).await else { return };
     host.w.h.inject(
         FaultRule::new("upload.getFile", Fault::Rpc { code: 400, name: "FILE_ID_INVALID".into() }).skip(3).times(1000),
     );

@@ -60,12 +60,17 @@ impl Bench {
     /// Sends a seeded file; returns the path of its stream link.
     async fn file(&mut self, size: u64, seed: u64) -> String {
         self.replies += 1;
-        let spec = FileSpec::seeded("bench.mkv", "video/x-matroska", size, seed).kind(FileKind::Video { duration: 600.0, width: 1920, height: 1080 });
+        let spec = FileSpec::seeded("bench.mkv", "video/x-matroska", size, seed).kind(FileKind::Video {
+            duration: 600.0,
+            width: 1920,
+            height: 1080,
+        });
         self.h.send_file(self.user, self.bot, spec, "").expect("send");
-        let m = self.h.wait_for_message(self.bot, self.user, self.replies, Duration::from_secs(60)).await.expect("reply");
-        let url = m.text.lines().find_map(|l| l.split_once("Download: ").map(|x| x.1.trim().to_string())).expect("link");
-        let path = url.trim_start_matches(&self.base).trim_end_matches("?download=1").to_string();
-        path
+        let m =
+            self.h.wait_for_message(self.bot, self.user, self.replies, Duration::from_secs(60)).await.expect("reply");
+        let url =
+            m.text.lines().find_map(|l| l.split_once("Download: ").map(|x| x.1.trim().to_string())).expect("link");
+        url.trim_start_matches(&self.base).trim_end_matches("?download=1").to_string()
     }
 
     fn addr(&self) -> String {
@@ -85,7 +90,9 @@ async fn get(addr: &str, path: &str, range: Option<(u64, u64)>, read_body: bool)
     let mut s = TcpStream::connect(addr).await.expect("connect");
     let _ = s.set_nodelay(true);
     let range = range.map(|(a, b)| format!("Range: bytes={a}-{b}\r\n")).unwrap_or_default();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{range}Connection: close\r\n\r\n").as_bytes()).await.expect("write");
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{range}Connection: close\r\n\r\n").as_bytes())
+        .await
+        .expect("write");
     let mut buf = vec![0u8; 256 * 1024];
     let mut head = Vec::new();
     let mut in_body = false;
@@ -127,7 +134,12 @@ fn cpu_seconds() -> f64 {
 
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
 }
 
 fn shaped(h: &SimHandle) {
@@ -170,17 +182,34 @@ async fn main() {
         println!("window {w}, {k} connections: {:.1} MB/s", throughput(w, k).await);
         return;
     }
-    println!("beamgram bench — simulator link: {} ms round trip, {} MB/s per connection\n", RTT.as_millis(), CAP as f64 / MB);
+    println!(
+        "beamgram bench — simulator link: {} ms round trip, {} MB/s per connection\n",
+        RTT.as_millis(),
+        CAP as f64 / MB
+    );
 
     let seq = throughput(1, 1).await;
     let win = throughput(8, 1).await;
     let multi = throughput(8, 4).await;
     let wide = throughput(32, 4).await;
     println!("single stream, {} MiB, measured from the request (first lookup included):", bench_mib());
-    println!("  window 1, 1 connection (sequential, like existing bots): {seq:6.1} MB/s = {:5.1} % of the cap", seq / (CAP as f64 / MB) * 100.0);
-    println!("  window 8, 1 connection:                                {win:6.1} MB/s = {:5.1} % of the cap, {:.2}x window 1", win / (CAP as f64 / MB) * 100.0, win / seq);
-    println!("  window 8, 4 connections (default):                     {multi:6.1} MB/s = {:5.2}x the one-connection cap", multi / (CAP as f64 / MB));
-    println!("  window 32, 4 connections:                              {wide:6.1} MB/s = {:5.2}x the one-connection cap", wide / (CAP as f64 / MB));
+    println!(
+        "  window 1, 1 connection (sequential, like existing bots): {seq:6.1} MB/s = {:5.1} % of the cap",
+        seq / (CAP as f64 / MB) * 100.0
+    );
+    println!(
+        "  window 8, 1 connection:                                {win:6.1} MB/s = {:5.1} % of the cap, {:.2}x window 1",
+        win / (CAP as f64 / MB) * 100.0,
+        win / seq
+    );
+    println!(
+        "  window 8, 4 connections (default):                     {multi:6.1} MB/s = {:5.2}x the one-connection cap",
+        multi / (CAP as f64 / MB)
+    );
+    println!(
+        "  window 32, 4 connections:                              {wide:6.1} MB/s = {:5.2}x the one-connection cap",
+        wide / (CAP as f64 / MB)
+    );
 
     // Seeks with a warm properties cache.
     let mut b = start(|_| {}).await;
@@ -200,23 +229,37 @@ async fn main() {
     }
     let (p50, p95) = (pct(&mut ttfb, 0.5), pct(&mut ttfb, 0.95));
     println!("\nseek time to first byte, 50 random ranges of a 256 MiB file, warm cache:");
-    println!("  p50 {:.1} ms, p95 {:.1} ms (round trip {} ms)", p50.as_secs_f64() * 1e3, p95.as_secs_f64() * 1e3, RTT.as_millis());
+    println!(
+        "  p50 {:.1} ms, p95 {:.1} ms (round trip {} ms)",
+        p50.as_secs_f64() * 1e3,
+        p95.as_secs_f64() * 1e3,
+        RTT.as_millis()
+    );
 
     // Eight viewers of one file at once.
     let path = b.file(64 * MIB, 3).await;
     let before = b.h.file_bytes_served();
     let addr = b.addr();
-    let viewers: Vec<_> = (0..8).map(|_| tokio::spawn({
-        let (a, p) = (addr.clone(), path.clone());
-        async move { get(&a, &p, None, true).await.1 }
-    })).collect();
+    let viewers: Vec<_> = (0..8)
+        .map(|_| {
+            tokio::spawn({
+                let (a, p) = (addr.clone(), path.clone());
+                async move { get(&a, &p, None, true).await.1 }
+            })
+        })
+        .collect();
     let mut served = 0;
     for v in viewers {
         served += v.await.unwrap_or(0);
     }
     let upstream = b.h.file_bytes_served() - before;
     println!("\n8 concurrent viewers of one 64 MiB file:");
-    println!("  served {:.0} MiB to viewers, fetched {:.1} MiB from Telegram: {:.2}x the file", served as f64 / MIB as f64, upstream as f64 / MIB as f64, upstream as f64 / (64 * MIB) as f64);
+    println!(
+        "  served {:.0} MiB to viewers, fetched {:.1} MiB from Telegram: {:.2}x the file",
+        served as f64 / MIB as f64,
+        upstream as f64 / MIB as f64,
+        upstream as f64 / (64 * MIB) as f64
+    );
     b.stop().await;
 
     // CPU per GiB, no shaping (host and simulator share this process: both halves of MTProto).
@@ -225,7 +268,11 @@ async fn main() {
     let cpu0 = cpu_seconds();
     let (_, bytes, took) = get(&b.addr(), &path, None, true).await;
     let cpu = cpu_seconds() - cpu0;
-    println!("\nunshaped, 1 GiB in one stream: {:.0} MB/s, {:.2} CPU s per GiB (bot + simulator)", bytes as f64 / took.as_secs_f64() / MB, cpu / (bytes as f64 / (1u64 << 30) as f64));
+    println!(
+        "\nunshaped, 1 GiB in one stream: {:.0} MB/s, {:.2} CPU s per GiB (bot + simulator)",
+        bytes as f64 / took.as_secs_f64() / MB,
+        cpu / (bytes as f64 / (1u64 << 30) as f64)
+    );
     b.stop().await;
 
     // Peak RSS with 1,000 slow readers, in a fresh process so earlier phases do not count.
@@ -237,7 +284,8 @@ async fn main() {
 }
 
 async fn slow_readers() {
-    let cache_mib: Option<u64> = std::env::args().skip_while(|a| a != "--cache-mib").nth(1).and_then(|v| v.parse().ok());
+    let cache_mib: Option<u64> =
+        std::env::args().skip_while(|a| a != "--cache-mib").nth(1).and_then(|v| v.parse().ok());
     let mut b = start(|c| {
         if let Some(m) = cache_mib {
             c.stream.chunk_cache_mib = m;
@@ -277,6 +325,11 @@ async fn slow_readers() {
     }
     let cache = cache_mib.map_or("default 256 MiB".to_string(), |m| format!("{m} MiB"));
     println!("1,000 slow readers (16 KiB per 100 ms, 50 distinct 64 MiB files, 10 s), chunk cache {cache}:");
-    println!("  peak RSS {:.0} MiB (bot + simulator + 1,000 clients; {:.0} MiB before they started), read {:.0} MiB", peak_rss_mib(), base_rss, total as f64 / MIB as f64);
+    println!(
+        "  peak RSS {:.0} MiB (bot + simulator + 1,000 clients; {:.0} MiB before they started), read {:.0} MiB",
+        peak_rss_mib(),
+        base_rss,
+        total as f64 / MIB as f64
+    );
     b.stop().await;
 }

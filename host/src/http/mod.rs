@@ -90,7 +90,7 @@ impl Drop for StreamSlot {
 pub fn router(state: Arc<HttpState>) -> Router {
     Router::new()
         .route("/stream/{token}", get(stream_route::handle))
-        .route("/stream/{token}/{*name}", get(stream_route::handle_named))
+        .route("/stream/{token}/{*name}", get(stream_route::handle))
         .route("/watch/{token}", get(player::handle))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::HttpState;
-use super::stream_route::{link_error, stream_error, verify};
+use super::stream_route::resolve;
 use crate::humanize;
 
 const TEMPLATE: &str = include_str!("../../assets/player.html");
@@ -19,13 +19,9 @@ fn escape(s: &str) -> String {
 }
 
 pub async fn handle(State(st): State<Arc<HttpState>>, Path(token): Path<String>) -> Response {
-    let target = match verify(&st, &token) {
-        Ok(t) => t,
-        Err(e) => return link_error(e),
-    };
-    let props = match st.streamer.props(target.message_id).await {
-        Ok(p) => p,
-        Err(e) => return stream_error(&e),
+    let (target, props) = match resolve(&st, &token).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let links = st.signer.links(target, &props.name);
     // Same-origin paths: the page works whatever name the server is reached by.

@@ -1,6 +1,7 @@
 //! `GET|HEAD /stream/<token>[/<name>]`: a file with byte ranges, validators and the right
 //! Content-Disposition, streamed from Telegram as the client reads.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -93,26 +94,24 @@ fn matches_etag(list: &str, tag: &str) -> bool {
     list.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == "*" || t == tag)
 }
 
-pub async fn handle_named(
+/// Both `/stream/<token>` and `/stream/<token>/<name>` (the name is for players' display only).
+pub async fn handle(
     st: State<Arc<HttpState>>,
-    Path((token, _name)): Path<(String, String)>,
+    Path(params): Path<HashMap<String, String>>,
     q: Query<StreamQuery>,
     method: Method,
     headers: HeaderMap,
     ip: Extension<ClientIp>,
 ) -> Response {
+    let token = params.get("token").cloned().unwrap_or_default();
     serve(st, token, q, method, headers, ip).await
 }
 
-pub async fn handle(
-    st: State<Arc<HttpState>>,
-    Path(token): Path<String>,
-    q: Query<StreamQuery>,
-    method: Method,
-    headers: HeaderMap,
-    ip: Extension<ClientIp>,
-) -> Response {
-    serve(st, token, q, method, headers, ip).await
+/// The link's file, or the answer its token or file deserve.
+pub async fn resolve(st: &HttpState, token: &str) -> Result<(LinkTarget, Arc<FileProps>), Response> {
+    let target = verify(st, token).map_err(link_error)?;
+    let props = st.streamer.props(target.message_id).await.map_err(|e| stream_error(&e))?;
+    Ok((target, props))
 }
 
 async fn serve(
@@ -123,13 +122,9 @@ async fn serve(
     headers: HeaderMap,
     Extension(ClientIp(ip)): Extension<ClientIp>,
 ) -> Response {
-    let target = match verify(&st, &token) {
-        Ok(t) => t,
-        Err(e) => return link_error(e),
-    };
-    let props = match st.streamer.props(target.message_id).await {
-        Ok(p) => p,
-        Err(e) => return stream_error(&e),
+    let props = match resolve(&st, &token).await {
+        Ok((_, p)) => p,
+        Err(r) => return r,
     };
     let tag = etag(&props);
     let modified = last_modified(&props);

@@ -126,7 +126,10 @@ mod tests {
         (0..n).map(|i| ChunkRequest { offset: i * 1024, limit: 1024, precise: true, skip: 0, take: 1024 }).collect()
     }
 
-    fn pipeline(n: u64, started: Arc<AtomicUsize>) -> Pipeline<impl FnMut(ChunkRequest) -> BoxFuture<'static, Result<Bytes, StreamError>>> {
+    fn pipeline(
+        n: u64,
+        started: Arc<AtomicUsize>,
+    ) -> Pipeline<impl FnMut(ChunkRequest) -> BoxFuture<'static, Result<Bytes, StreamError>>> {
         // Later chunks finish first; the order handed out must still hold.
         Pipeline::new(reqs(n), 8, move |r| {
             started.fetch_add(1, Ordering::SeqCst);
@@ -145,7 +148,11 @@ mod tests {
         let mut p = pipeline(30, started.clone());
         let first = p.next().await.expect("item").expect("ok");
         assert_eq!(first, Bytes::from(0u64.to_be_bytes().to_vec()));
-        assert_eq!(started.load(Ordering::SeqCst), 2, "only the initial window is fetched before the first chunk is taken");
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            2,
+            "only the initial window is fetched before the first chunk is taken"
+        );
         let mut n = 1;
         let mut widest = 0;
         while let Some(item) = p.next().await {
