@@ -13,6 +13,9 @@ use crate::config::{Config, ConfigError};
 use crate::http::{self, HttpSettings, HttpState};
 use crate::links::{self, LinkSigner};
 use crate::metrics::Metrics;
+use crate::plugins::kv_store::KvStore;
+use crate::plugins::services::{BotSide, HostServices, PluginMetrics};
+use crate::plugins::{Limits, PluginHost, PluginSettings};
 use crate::stream::pool::Pool;
 use crate::stream::props::PropsCache;
 use crate::stream::{ByteStreamer, StreamSettings};
@@ -28,6 +31,8 @@ pub enum RunError {
     Bind { addr: String, source: std::io::Error },
     #[error("the link-signing secret at {path}: {source}")]
     Secret { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Plugins(#[from] crate::plugins::LoadError),
 }
 
 /// A bot host whose clients are logged in and whose port is bound, ready to [`App::serve`].
@@ -38,6 +43,7 @@ pub struct App {
     helpers: Vec<BotClient>,
     streamer: Arc<ByteStreamer>,
     signer: LinkSigner,
+    plugins: Arc<PluginHost>,
     listener: TcpListener,
     public_url: String,
 }
@@ -92,7 +98,23 @@ impl App {
         let streamer = Arc::new(ByteStreamer::new(pool, props, &settings, metrics));
         let signer = LinkSigner::new(secret, config.telegram.bin_channel, config.links.hash_length, &public_url);
         tracing::info!(%public_url, "links point here");
-        Ok(App { config, main, helpers, streamer, signer, listener, public_url })
+        let services = Arc::new(HostServices {
+            kv: KvStore::new(data_dir.join("plugin-kv")),
+            bot: Some(BotSide {
+                client: main.client.clone(),
+                bin_channel: config.telegram.bin_channel,
+                streamer: Some(streamer.clone()),
+                signer: Some(signer.clone()),
+            }),
+            metrics: PluginMetrics::default(),
+        });
+        let plugins = PluginHost::new(plugin_settings(&config), services)?;
+        if config.plugins.dir.is_dir() {
+            plugins.load_dir().await;
+        } else {
+            tracing::warn!(dir = %config.plugins.dir.display(), "no plugin folder: only built-in behaviour (build plugins with `just plugins`)");
+        }
+        Ok(App { config, main, helpers, streamer, signer, plugins, listener, public_url })
     }
 
     pub fn bot_id(&self) -> i64 {
@@ -124,13 +146,25 @@ impl App {
             max_streams_per_ip: h.max_streams_per_ip,
         };
         let state = HttpState::new(self.streamer.clone(), self.signer.clone(), http_settings);
-        let ctx = BotContext::new(self.main.client.clone(), self.config.clone(), self.signer.clone());
+        let ctx = Arc::new(BotContext::new(
+            self.main.client.clone(),
+            self.config.clone(),
+            self.signer.clone(),
+            Some(self.plugins.clone()),
+            self.main.username.clone(),
+        ));
+        bot::dispatch::publish_commands(&ctx).await;
         let trigger = async {
             shutdown.await;
             let _ = stop_tx.send(true);
         };
-        let (_, bot_result, _) =
-            tokio::join!(trigger, bot::run(&mut self.main, ctx, stopped()), http::run(self.listener, state, stopped()));
+        let watcher = watch_plugins(self.config.plugins.watch, self.plugins.clone(), ctx.clone(), stopped());
+        let (_, bot_result, _, _) = tokio::join!(
+            trigger,
+            bot::run(&mut self.main, ctx, stopped()),
+            http::run(self.listener, state, stopped()),
+            watcher
+        );
         self.streamer.close();
         self.main.close().await;
         for h in self.helpers {
@@ -139,6 +173,53 @@ impl App {
         tracing::info!("stopped");
         Ok(bot_result?)
     }
+}
+
+fn plugin_settings(config: &Config) -> PluginSettings {
+    let p = &config.plugins;
+    PluginSettings {
+        dir: p.dir.clone(),
+        cache_dir: config.storage.data_dir.join("plugin-cache"),
+        limits: Limits {
+            memory_bytes: p.memory_mib * 1024 * 1024,
+            cpu: Duration::from_millis(p.cpu_ms),
+            wall: Duration::from_secs(p.wall_secs),
+            max_actions: p.max_actions,
+        },
+        concurrency: p.concurrency,
+        grants: p
+            .grants
+            .iter()
+            .map(|(name, perms)| {
+                (name.clone(), perms.iter().filter_map(|s| crate::plugins::parse_permission(s)).collect())
+            })
+            .collect(),
+    }
+}
+
+/// Reloads plugins as their files change, and tells the admins what happened.
+async fn watch_plugins(enabled: bool, host: Arc<PluginHost>, ctx: Arc<BotContext>, stop: impl Future<Output = ()>) {
+    if !enabled {
+        return stop.await;
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let watching = crate::plugins::watch::run(host, stop, move |c| {
+        let _ = tx.send(c);
+    });
+    let reporting = async {
+        while let Some(change) = rx.recv().await {
+            let text = match change {
+                crate::plugins::watch::Change::Loaded(n) => format!("🔌 Plugin {n} (re)loaded."),
+                crate::plugins::watch::Change::Removed(n) => format!("🔌 Plugin {n} removed."),
+                crate::plugins::watch::Change::Failed(e) => {
+                    format!("⚠️ Plugin reload refused; the previous version keeps serving.\n{e}")
+                }
+            };
+            bot::dispatch::publish_commands(&ctx).await;
+            bot::dispatch::tell_admins(&ctx, &text).await;
+        }
+    };
+    tokio::join!(watching, reporting);
 }
 
 /// `-1001234567890` (Bot API style) → `1234567890` (MTProto).

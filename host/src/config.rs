@@ -22,6 +22,7 @@ pub struct Config {
     pub links: LinksConfig,
     pub access: AccessConfig,
     pub stream: StreamConfig,
+    pub plugins: PluginsConfig,
     pub storage: StorageConfig,
     pub log: LogConfig,
 }
@@ -109,6 +110,41 @@ pub struct LinksConfig {
 impl Default for LinksConfig {
     fn default() -> Self {
         Self { hash_length: 16, ttl_secs: 0 }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginsConfig {
+    /// Folder of `.wasm` plugins; every one is loaded at start.
+    pub dir: PathBuf,
+    /// Reload a plugin when its file changes (deploy by writing elsewhere and renaming in).
+    pub watch: bool,
+    /// Guest CPU per call, in milliseconds.
+    pub cpu_ms: u64,
+    /// A whole call, awaiting Telegram included, in seconds.
+    pub wall_secs: u64,
+    pub memory_mib: u64,
+    /// Actions one call may return.
+    pub max_actions: usize,
+    /// Calls of one plugin at once.
+    pub concurrency: usize,
+    /// Permissions granted, by plugin name: `hello = ["kv"]`. Nothing is granted otherwise.
+    pub grants: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("plugins/dist"),
+            watch: true,
+            cpu_ms: 200,
+            wall_secs: 60,
+            memory_mib: 64,
+            max_actions: 50,
+            concurrency: 8,
+            grants: Default::default(),
+        }
     }
 }
 
@@ -214,6 +250,20 @@ impl Config {
                 "stream.chunk_deadline_secs / http.max_streams_per_ip / http.header_timeout_secs",
                 "must be at least 1",
             ));
+        }
+        for (name, perms) in &self.plugins.grants {
+            for p in perms {
+                if crate::plugins::parse_permission(p).is_none() {
+                    return Err(bad(
+                        format!("plugins.grants.{name}"),
+                        format!("unknown permission '{p}' (kv, telegram, links, users, schedule, http)"),
+                    ));
+                }
+            }
+        }
+        let pl = &self.plugins;
+        if pl.cpu_ms == 0 || pl.wall_secs == 0 || pl.memory_mib == 0 || pl.concurrency == 0 {
+            return Err(bad("plugins.cpu_ms / wall_secs / memory_mib / concurrency", "must be at least 1"));
         }
         if self.http.bind.parse::<std::net::IpAddr>().is_err() {
             return Err(bad("http.bind (BIND_ADDRESS)", format!("'{}' is not an IP address", self.http.bind)));

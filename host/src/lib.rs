@@ -22,6 +22,7 @@ pub mod humanize;
 pub mod links;
 pub mod logging;
 pub mod metrics;
+pub mod plugins;
 pub mod shutdown;
 pub mod sim;
 pub mod stream;

@@ -20,6 +20,9 @@ pub async fn on_message(ctx: &BotContext, m: Message) -> Result<(), InvocationEr
     if let Some(media) = m.media() {
         return on_file(ctx, &m, media).await;
     }
+    if super::dispatch::on_text(ctx, &m).await {
+        return Ok(());
+    }
     let text = m.text().trim();
     let reply = if text == "/start" || text.starts_with("/start ") {
         "Hi! Send me a file and I will answer with links to stream or download it."

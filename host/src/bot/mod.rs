@@ -1,6 +1,8 @@
 //! The bot's update loop: reads updates in order, hands each to a handler task, and on
 //! shutdown stops reading, lets running handlers finish (with a deadline) and saves state.
 
+mod actions;
+pub mod dispatch;
 mod intake;
 
 use std::future::Future;
@@ -16,6 +18,7 @@ use tracing::Instrument;
 
 use crate::config::Config;
 use crate::links::LinkSigner;
+use crate::plugins::PluginHost;
 use crate::telegram::{BotClient, TelegramError};
 
 /// How long running handlers get to finish once shutdown starts.
@@ -30,20 +33,29 @@ pub struct BotContext {
     /// Where received files are copied so their links outlive the user's copy.
     pub bin: PeerRef,
     pub signer: LinkSigner,
+    pub plugins: Option<Arc<PluginHost>>,
+    /// The bot's own username, to tell `/cmd@us` from `/cmd@another_bot`.
+    pub username: String,
 }
 
 impl BotContext {
-    pub fn new(client: grammers_client::Client, config: Config, signer: LinkSigner) -> BotContext {
+    pub fn new(
+        client: grammers_client::Client,
+        config: Config,
+        signer: LinkSigner,
+        plugins: Option<Arc<PluginHost>>,
+        username: String,
+    ) -> BotContext {
         let id =
             PeerId::from_bot_api_dialog_id(config.telegram.bin_channel).unwrap_or_else(|| PeerId::channel_unchecked(0));
-        BotContext { client, config, bin: PeerRef { id, auth: PeerAuth::default() }, signer }
+        BotContext { client, config, bin: PeerRef { id, auth: PeerAuth::default() }, signer, plugins, username }
     }
 }
 
 /// Runs until `shutdown` completes or the connection to Telegram is gone for good.
 pub async fn run(
     bot: &mut BotClient,
-    ctx: BotContext,
+    ctx: Arc<BotContext>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TelegramError> {
     let Some(rx) = bot.updates.take() else {
@@ -54,7 +66,6 @@ pub async fn run(
         .stream_updates(rx, UpdatesConfiguration { catch_up: true })
         .await
         .map_err(|e| TelegramError::Call(grammers_client::InvocationError::Dropped(leak(e.to_string()))))?;
-    let ctx = Arc::new(ctx);
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
@@ -113,6 +124,10 @@ async fn handle(ctx: &BotContext, update: Update) {
     let result = match update {
         Update::NewMessage(m) if !m.outgoing() && m.peer_id().kind() == grammers_session::types::PeerKind::User => {
             intake::on_message(ctx, m).await
+        }
+        Update::CallbackQuery(q) => {
+            dispatch::on_callback(ctx, &q).await;
+            Ok(())
         }
         _ => Ok(()),
     };

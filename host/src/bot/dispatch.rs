@@ -1,0 +1,282 @@
+//! Routes messages and button presses to plugins: `/cmd@bot args` to the plugin that registered
+//! the command (admin-only commands checked first), presses to the plugin whose tag starts the
+//! callback data, `/start <payload>` by payload prefix; builds `/help` and the command menu from
+//! the loaded plugins; answers `/plugins` (list, reload) for admins.
+
+use std::sync::Arc;
+
+use grammers_client::message::InputMessage;
+use grammers_client::tl;
+use grammers_client::update::{CallbackQuery, Message};
+
+use super::BotContext;
+use super::actions::{self, Origin};
+use crate::plugins::bindings::types::{Callback, Command, Event, EventKinds, MessageSummary, PluginError, TextMessage};
+use crate::plugins::{CallError, Loaded, markup};
+
+/// A parsed `/command@bot args`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParsedCommand<'a> {
+    pub name: String,
+    pub bot: Option<&'a str>,
+    pub args: &'a str,
+}
+
+pub fn parse(text: &str) -> Option<ParsedCommand<'_>> {
+    let rest = text.strip_prefix('/')?;
+    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let (name, bot) = match head.split_once('@') {
+        Some((n, b)) => (n, Some(b)),
+        None => (head, None),
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    Some(ParsedCommand { name: name.to_ascii_lowercase(), bot, args: args.trim() })
+}
+
+fn is_admin(ctx: &BotContext, user: i64) -> bool {
+    ctx.config.access.admins.contains(&user)
+}
+
+pub fn help_text(ctx: &BotContext, admin: bool) -> String {
+    let mut out = String::from("What I can do:\n");
+    out.push_str("• Send me a file: I answer with links to stream and download it.\n");
+    out.push_str("/help — this list\n");
+    let Some(host) = &ctx.plugins else { return out };
+    let mut admin_lines = Vec::new();
+    for p in host.list() {
+        for c in &p.info.commands {
+            let line = format!("/{} — {}", c.name, c.description);
+            if c.admin_only {
+                admin_lines.push(line)
+            } else {
+                out.push_str(&line);
+                out.push('\n')
+            }
+        }
+    }
+    if admin {
+        admin_lines.push("/plugins — loaded plugins; /plugins reload".into());
+        out.push_str("\nFor admins:\n");
+        out.push_str(&admin_lines.join("\n"));
+    }
+    out
+}
+
+/// Publishes the plugins' public commands as the bot's command menu (`bots.setBotCommands`).
+pub async fn publish_commands(ctx: &BotContext) {
+    let Some(host) = &ctx.plugins else { return };
+    let mut commands = vec![
+        tl::types::BotCommand { ephemeral: false, command: "help".into(), description: "What this bot can do".into() }
+            .into(),
+    ];
+    for p in host.list() {
+        for c in p.info.commands.iter().filter(|c| !c.admin_only) {
+            commands.push(
+                tl::types::BotCommand { ephemeral: false, command: c.name.clone(), description: c.description.clone() }
+                    .into(),
+            );
+        }
+    }
+    let req = tl::functions::bots::SetBotCommands {
+        scope: tl::enums::BotCommandScope::Default,
+        lang_code: String::new(),
+        commands,
+    };
+    if let Err(e) = ctx.client.invoke(&req).await {
+        tracing::warn!("could not publish the command menu: {e}");
+    }
+}
+
+/// A message to every admin (plugin reload failures and the like).
+pub async fn tell_admins(ctx: &BotContext, text: &str) {
+    for admin in &ctx.config.access.admins {
+        let Some(id) = grammers_session::types::PeerId::user(*admin) else { continue };
+        let peer = grammers_session::types::PeerRef { id, auth: grammers_session::types::PeerAuth::default() };
+        if let Err(e) = ctx.client.send_message(peer, InputMessage::new().text(text)).await {
+            tracing::warn!(admin, "could not tell an admin: {e}");
+        }
+    }
+}
+
+async fn say(m: &Message, text: impl Into<String>) {
+    if let Err(e) = m.reply(InputMessage::new().text(text.into())).await {
+        tracing::warn!("could not answer: {e}");
+    }
+}
+
+/// Runs an event through a plugin and carries out its actions; tells the user when it fails.
+async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: Origin<'_>, m: Option<&Message>) {
+    let Some(host) = &ctx.plugins else { return };
+    match host.call(plugin, &event).await {
+        Ok(actions) => {
+            if let Err(e) = actions::run(ctx, plugin, &origin, actions).await {
+                tracing::warn!(plugin = %plugin.info.name, "could not carry out the plugin's actions: {e}");
+            }
+        }
+        Err(CallError::Plugin(t)) => {
+            if let (Some(m), PluginError::BadInput(s)) = (m, &t.0) {
+                say(m, s.clone()).await;
+            } else if let Some(m) = m {
+                say(m, "Sorry, that did not work.").await;
+            }
+        }
+        Err(_) => {
+            if let Some(m) = m {
+                say(m, "Sorry, that did not work. The problem was logged.").await;
+            }
+            if let Some(q) = origin.callback {
+                let _ = q.answer().text("Sorry, that did not work.").send().await;
+            }
+        }
+    }
+}
+
+/// A text message: a command for a plugin (or a built-in), or text for plugins that want it.
+/// Returns false when nothing handled it.
+pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
+    let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
+    let chat = m.peer_id().bot_api_dialog_id_unchecked();
+    let admin = is_admin(ctx, user);
+    let Some(cmd) = parse(m.text()) else {
+        let Some(host) = &ctx.plugins else { return false };
+        let wanting = host.wanting(EventKinds::TEXT);
+        for p in &wanting {
+            let event = Event::Text(TextMessage {
+                chat_id: chat,
+                user_id: user,
+                message_id: m.id(),
+                text: m.text().to_string(),
+            });
+            run(ctx, p, event, Origin { chat_id: chat, message_id: m.id(), callback: None }, Some(m)).await;
+        }
+        return !wanting.is_empty();
+    };
+    if cmd.bot.is_some_and(|b| !b.eq_ignore_ascii_case(&ctx.username)) {
+        return true; // addressed to another bot
+    }
+    if cmd.name == "help" {
+        say(m, help_text(ctx, admin)).await;
+        return true;
+    }
+    if cmd.name == "plugins" && admin {
+        plugins_command(ctx, m, cmd.args).await;
+        return true;
+    }
+    let Some(host) = &ctx.plugins else { return false };
+    let found = if cmd.name == "start" && !cmd.args.is_empty() {
+        host.by_start_prefix(cmd.args)
+            .map(|p| (p, "start".to_string(), false))
+            .or_else(|| host.command("start").map(|(p, s)| (p, s.name, s.admin_only)))
+    } else {
+        host.command(&cmd.name).map(|(p, s)| (p, s.name, s.admin_only))
+    };
+    let Some((plugin, name, admin_only)) = found else {
+        if cmd.name == "start" {
+            return false;
+        }
+        say(m, format!("I don't know /{}. /help lists what I can do.", cmd.name)).await;
+        return true;
+    };
+    if admin_only && !admin {
+        say(m, "That command is for admins.").await;
+        return true;
+    }
+    let reply_to = match m.get_reply().await {
+        Ok(Some(r)) => Some(MessageSummary {
+            chat_id: chat,
+            message_id: r.id(),
+            sender_id: r.sender_id().and_then(|s| s.bot_api_dialog_id()),
+            text: r.text().to_string(),
+            has_file: r.media().is_some(),
+            file_name: None,
+        }),
+        _ => None,
+    };
+    let event = Event::Command(Command {
+        chat_id: chat,
+        user_id: user,
+        message_id: m.id(),
+        name,
+        raw_args: cmd.args.to_string(),
+        args: cmd.args.split_whitespace().map(str::to_string).collect(),
+        is_admin: admin,
+        reply_to,
+    });
+    run(ctx, &plugin, event, Origin { chat_id: chat, message_id: m.id(), callback: None }, Some(m)).await;
+    true
+}
+
+pub async fn on_callback(ctx: &BotContext, q: &CallbackQuery) {
+    let data = String::from_utf8_lossy(q.data()).to_string();
+    let plugin = markup::split_tag(&data).and_then(|(tag, _)| ctx.plugins.as_ref()?.by_tag(tag));
+    let (Some(plugin), Some((_, rest))) = (plugin, markup::split_tag(&data)) else {
+        let _ = q.answer().text("This button no longer does anything.").send().await;
+        return;
+    };
+    let user = q.sender_id().bare_id().unwrap_or_default();
+    let chat = q.peer_id().bot_api_dialog_id_unchecked();
+    let message_id = match &q.raw {
+        tl::enums::Update::BotCallbackQuery(u) => u.msg_id,
+        _ => 0,
+    };
+    let event = Event::Callback(Callback {
+        chat_id: chat,
+        user_id: user,
+        message_id,
+        data: rest.to_string(),
+        is_admin: is_admin(ctx, user),
+    });
+    run(ctx, &plugin, event, Origin { chat_id: chat, message_id, callback: Some(q) }, None).await;
+}
+
+async fn plugins_command(ctx: &BotContext, m: &Message, args: &str) {
+    let Some(host) = &ctx.plugins else {
+        say(m, "Plugins are not enabled.").await;
+        return;
+    };
+    if args == "reload" {
+        let errors = host.load_dir().await;
+        publish_commands(ctx).await;
+        let mut text = format!("Reloaded: {} plugins running.", host.list().len());
+        for e in errors {
+            text.push_str(&format!("\n✗ {e}"));
+        }
+        say(m, text).await;
+        return;
+    }
+    let mut text = String::from("Plugins:\n");
+    for p in host.list() {
+        let granted: Vec<&str> = p.granted.iter().map(|g| crate::plugins::permission_name(*g)).collect();
+        text.push_str(&format!(
+            "• {} {} — {} commands, granted: {}\n",
+            p.info.name,
+            p.info.version,
+            p.info.commands.len(),
+            if granted.is_empty() { "nothing".into() } else { granted.join(", ") }
+        ));
+    }
+    say(m, text).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse("/hello"), Some(ParsedCommand { name: "hello".into(), bot: None, args: "" }));
+        assert_eq!(
+            parse("/Hello@MyBot  a b "),
+            Some(ParsedCommand { name: "hello".into(), bot: Some("MyBot"), args: "a b" })
+        );
+        assert_eq!(
+            parse("/batch https://t.me/c/1/2 https://t.me/c/1/9").map(|c| c.args),
+            Some("https://t.me/c/1/2 https://t.me/c/1/9")
+        );
+        assert_eq!(parse("hello"), None);
+        assert_eq!(parse("/"), None);
+        assert_eq!(parse("/a-b"), None);
+    }
+}

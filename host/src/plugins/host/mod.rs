@@ -1,0 +1,16 @@
+//! The host side of each WIT import, one module per interface; every one checks the calling
+//! plugin's grant before doing anything.
+
+mod clock;
+mod http;
+mod kv;
+pub mod links;
+mod log;
+mod schedule;
+pub mod telegram;
+mod users;
+
+use super::bindings::types;
+use super::state::PluginState;
+
+impl types::Host for PluginState {}

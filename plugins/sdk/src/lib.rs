@@ -1,0 +1,109 @@
+//! Write beamgram plugins in Rust.
+//!
+//! ```ignore
+//! use beamgram_plugin::prelude::*;
+//!
+//! struct Hello;
+//!
+//! impl Plugin for Hello {
+//!     fn info() -> PluginInfo {
+//!         PluginInfo::new("hello", "0.1.0").command("hello", "Say hello")
+//!     }
+//!     fn on_command(c: Command) -> Outcome {
+//!         Ok(vec![reply(format!("Hello, {}!", c.raw_args))])
+//!     }
+//! }
+//!
+//! beamgram_plugin::register!(Hello);
+//! ```
+//!
+//! Build with `cargo build --target wasm32-wasip2 --release`; the `.wasm` in
+//! `target/wasm32-wasip2/release/` is the plugin.
+
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/beamgram-plugin-0.1.0",
+        world: "plugin",
+        pub_export_macro: true,
+        export_macro_name: "export_plugin",
+        default_bindings_module: "beamgram_plugin::bindings",
+    });
+}
+
+mod build;
+
+pub use bindings::beamgram::plugin::types::*;
+pub use bindings::beamgram::plugin::{clock, http, kv, links, log, schedule, telegram, users};
+pub use build::*;
+
+/// The interface version this SDK implements; the host checks it at load.
+pub const API_VERSION: &str = "0.1.0";
+
+/// What a handler returns: actions for the host to carry out, or an error.
+pub type Outcome = Result<Vec<Action>, PluginError>;
+
+/// A plugin. Every handler has a default that does nothing, so implement only what you need.
+pub trait Plugin {
+    /// Name, version, commands, events and permissions. Called once at load.
+    fn info() -> PluginInfo;
+
+    fn on_command(_command: Command) -> Outcome {
+        Ok(Vec::new())
+    }
+
+    fn on_callback(_callback: Callback) -> Outcome {
+        Ok(Vec::new())
+    }
+
+    fn on_file(_file: FileReceived) -> Outcome {
+        Ok(Vec::new())
+    }
+
+    fn on_text(_message: TextMessage) -> Outcome {
+        Ok(Vec::new())
+    }
+
+    fn on_wake_up(_wake_up: WakeUp) -> Outcome {
+        Ok(Vec::new())
+    }
+}
+
+/// Routes an event to the right handler; used by [`register!`].
+pub fn dispatch<P: Plugin>(event: Event) -> Outcome {
+    match event {
+        Event::Command(c) => P::on_command(c),
+        Event::Callback(c) => P::on_callback(c),
+        Event::FileReceived(f) => P::on_file(f),
+        Event::Text(t) => P::on_text(t),
+        Event::WakeUp(w) => P::on_wake_up(w),
+    }
+}
+
+/// Exports a [`Plugin`] implementation as the component's `describe` and `handle`.
+#[macro_export]
+macro_rules! register {
+    ($plugin:ty) => {
+        struct BeamgramPluginExport;
+
+        impl $crate::bindings::Guest for BeamgramPluginExport {
+            fn describe() -> $crate::PluginInfo {
+                <$plugin as $crate::Plugin>::info()
+            }
+
+            fn handle(event: $crate::Event) -> $crate::Outcome {
+                $crate::dispatch::<$plugin>(event)
+            }
+        }
+
+        $crate::bindings::export_plugin!(BeamgramPluginExport with_types_in $crate::bindings);
+    };
+}
+
+/// Everything a plugin usually needs.
+pub mod prelude {
+    pub use crate::{
+        API_VERSION, Action, Button, ButtonAction, Callback, Command, EventKinds, FileReceived, Keyboard, Outcome,
+        Outgoing, Permission, Plugin, PluginError, PluginInfo, TextMessage, WakeUp, answer, button_callback, button_url,
+        log_info, log_warn, reply, reply_with,
+    };
+}
