@@ -19,8 +19,19 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --examples -- -D warnings
 
+# Build the plugins (wasm32-wasip2): first-party ones into plugins/dist, test ones for the tests
+plugins: setup
+    cd plugins && cargo build --target wasm32-wasip2 --release --quiet
+    mkdir -p plugins/target/test-wasm plugins/dist
+    cp plugins/target/wasm32-wasip2/release/test_*.wasm plugins/target/test-wasm/
+    # A second build of the hello test plugin that answers "v2", for the hot-swap tests.
+    cd plugins && HELLO_VARIANT=2 cargo build --target wasm32-wasip2 --release --quiet -p test-hello
+    cp plugins/target/wasm32-wasip2/release/test_hello.wasm plugins/target/test-wasm/test_hello_v2.wasm
+    cd plugins && cargo build --target wasm32-wasip2 --release --quiet -p test-hello
+    for f in plugins/target/wasm32-wasip2/release/*.wasm; do case "$(basename "$f")" in test_*) ;; *) cp "$f" plugins/dist/ ;; esac; done
+
 # Build everything and run every test (unit and black-box)
-test: setup check-tools
+test: setup plugins check-tools
     cargo test --workspace --no-fail-fast
 
 # Say which real clients the black-box tests drive are missing (on CI, a missing one fails)
@@ -40,7 +51,7 @@ check-tools:
     fi
 
 # Start the simulator and the bot on built-in defaults; a simulated user sends a sample video
-demo: setup
+demo: setup plugins
     cargo run --release --quiet -- demo
 
 # Start only the Telegram simulator with its console (extra flags pass through)

@@ -29,10 +29,10 @@ pub struct Links {
 }
 
 pub async fn host() -> Host {
-    host_with(|_| {}).await
+    host_with(|_, _| {}).await
 }
 
-pub async fn host_with(adjust: impl FnOnce(&mut Config)) -> Host {
+pub async fn host_with(adjust: impl FnOnce(&mut Config, &World)) -> Host {
     let w = world().await;
     let data = std::env::temp_dir().join(format!("beamgram-host-{}-{}", std::process::id(), rand_suffix()));
     let mut config = Config::default();
@@ -42,7 +42,9 @@ pub async fn host_with(adjust: impl FnOnce(&mut Config)) -> Host {
     config.http.bind = "127.0.0.1".into();
     config.http.port = 0;
     config.storage.data_dir = data.clone();
-    adjust(&mut config);
+    // No plugins unless a test asks for them.
+    config.plugins.dir = data.join("plugins");
+    adjust(&mut config, &w);
     let app = App::start(config).await.expect("beamgram starts");
     let base = app.public_url().to_string();
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
@@ -76,6 +78,18 @@ impl Host {
         };
         let download = find("Download: ");
         Links { stream: download.trim_end_matches("?download=1").to_string(), watch: find("Stream: "), download }
+    }
+
+    /// The user sends text; returns the bot's `n`-th message to them (counting from 1).
+    pub async fn ask(&self, text: &str) -> beamgram::sim::SeenMessage {
+        let n = self.replies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        self.w.h.send_text(self.w.user, self.w.bot, text).expect("user sends");
+        self.w.h.wait_for_message(self.w.bot, self.w.user, n, Duration::from_secs(30)).await.expect("bot answers")
+    }
+
+    /// Counts a bot message that arrived without being asked for (admin notices).
+    pub fn expect_extra(&self) -> usize {
+        self.replies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
     }
 
     pub async fn stop(mut self) {

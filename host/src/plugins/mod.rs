@@ -141,7 +141,7 @@ impl PluginHost {
     pub fn command(&self, name: &str) -> Option<(Arc<Loaded>, CommandSpec)> {
         let name = name.to_ascii_lowercase();
         self.list().into_iter().find_map(|p| {
-            let spec = p.info.commands.iter().find(|c| c.name == name || c.aliases.iter().any(|a| *a == name))?.clone();
+            let spec = p.info.commands.iter().find(|c| c.name == name || c.aliases.contains(&name))?.clone();
             Some((p, spec))
         })
     }

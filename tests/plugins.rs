@@ -1,0 +1,195 @@
+//! The plugin runtime black-box: real components (built by `just plugins`) in a running bot
+//! against the simulator — routing, permissions, sandboxing, limits, hot swap and rollback.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use beamgram::sim::SeenButton;
+use common::host::*;
+
+fn wasm(name: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/test-wasm").join(format!("{name}.wasm"));
+    assert!(p.exists(), "{} is missing: build the test plugins with `just plugins` (just test does)", p.display());
+    p
+}
+
+/// Puts a plugin file in place the documented way: written beside, then renamed in.
+fn deploy(dir: &Path, from: &Path, as_name: &str) {
+    std::fs::create_dir_all(dir).expect("plugin dir");
+    let tmp = dir.join(format!(".{as_name}.tmp"));
+    std::fs::copy(from, &tmp).expect("copy");
+    std::fs::rename(&tmp, dir.join(as_name)).expect("rename");
+}
+
+/// Everything the host logs, for assertions on what operators see.
+fn log() -> &'static Mutex<Vec<u8>> {
+    static LOG: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        struct W;
+        impl Write for W {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                log().lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(b);
+                std::io::stderr().write(b)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let _ = tracing_subscriber::fmt().with_ansi(false).with_writer(|| W).with_env_filter("info").try_init();
+        Mutex::new(Vec::new())
+    })
+}
+
+fn logged(needle: &str) -> bool {
+    String::from_utf8_lossy(&log().lock().unwrap_or_else(|p| p.into_inner())).contains(needle)
+}
+
+async fn with_plugins(names: &[&str], admin: bool) -> Host {
+    let _ = log();
+    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    host_with(move |c, w| {
+        for n in &names {
+            deploy(&c.plugins.dir, &wasm(n), &format!("{n}.wasm"));
+        }
+        c.plugins.grants.insert("hello".into(), vec!["kv".into()]);
+        c.plugins.cpu_ms = 300;
+        if admin {
+            c.access.admins = vec![w.user];
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn commands_buttons_kv_and_help() {
+    let host = with_plugins(&["test_hello"], false).await;
+    let m = host.ask("/hello there").await;
+    assert_eq!(m.text, "hello v1, there");
+    let Some(SeenButton::Callback { data, .. }) = m.buttons.first().and_then(|r| r.first()).cloned() else {
+        panic!("{:?}", m.buttons)
+    };
+    assert!(data.ends_with(b"|again") && data.len() == 4 + 1 + 5, "callback data is tagged with the plugin: {data:?}");
+    assert_eq!(m.buttons[0][1], SeenButton::Url { text: "Docs".into(), url: "https://example.org/docs".into() });
+    let answer = host.w.h.press_button(host.w.user, m.id, &data, Duration::from_secs(20)).await.expect("answered");
+    assert_eq!(answer.text.as_deref(), Some("pressed again (v1)"));
+
+    assert_eq!(host.ask("/hi@test_bot").await.text, "hello v1, world", "aliases and @bot work");
+    assert_eq!(host.ask("/count").await.text, "count 1");
+    assert_eq!(host.ask("/count").await.text, "count 2");
+    assert!(host.data.join("plugin-kv/hello.json").exists(), "kv is on disk");
+    assert_eq!(host.ask("/secret").await.text, "That command is for admins.");
+    assert!(host.ask("/nope").await.text.contains("I don't know /nope"));
+    let help = host.ask("/help").await.text;
+    for line in ["/hello — Say hello", "/count — Count how often you asked", "/slow — Answer after half a second"]
+    {
+        assert!(help.contains(line), "{help}");
+    }
+    assert!(!help.contains("/secret"), "admin-only commands are not shown to others: {help}");
+    let menu = host.w.h.bot_commands(host.w.bot);
+    assert!(menu.iter().any(|(c, _)| c == "hello") && !menu.iter().any(|(c, _)| c == "secret"), "{menu:?}");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admins_get_admin_commands_and_the_plugin_list() {
+    let host = with_plugins(&["test_hello"], true).await;
+    assert_eq!(host.ask("/secret").await.text, "the secret is 42");
+    assert!(host.ask("/help").await.text.contains("/secret — Only for admins"));
+    let list = host.ask("/plugins").await.text;
+    assert!(list.contains("hello 0.1.0") && list.contains("granted: kv"), "{list}");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn misbehaving_plugins_fail_alone() {
+    let host = with_plugins(
+        &["test_hello", "test_panicker", "test_spinner", "test_hog", "test_escaper", "test_sneaky"],
+        false,
+    )
+    .await;
+    let sorry = "Sorry, that did not work. The problem was logged.";
+
+    assert_eq!(host.ask("/panic").await.text, sorry);
+    assert!(logged("boom from the panicker plugin"), "the guest's panic message reaches the host log");
+    assert_eq!(host.ask("/hello").await.text, "hello v1, world");
+
+    assert_eq!(host.ask("/spin").await.text, sorry);
+    assert!(logged("used more than"), "the CPU limit is named in the log");
+    assert_eq!(host.ask("/hello").await.text, "hello v1, world");
+
+    assert_eq!(host.ask("/hog").await.text, sorry);
+    assert_eq!(host.ask("/hello").await.text, "hello v1, world");
+
+    let escape = host.ask("/escape").await.text;
+    assert!(
+        escape.starts_with("fs: refused") && escape.contains("net: refused") && escape.ends_with("env vars: 0"),
+        "{escape}"
+    );
+
+    assert_eq!(host.ask("/sneak").await.text, "denied: Permission::Kv");
+    assert!(logged("plugin called an import it was not granted"));
+    assert_eq!(host.ask("/count").await.text, "count 1", "the granted plugin still has kv");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
+    let host = with_plugins(&["test_hello"], true).await;
+    let dir = host.data.join("plugins");
+    // /slow is in flight when v2 arrives: it finishes on v1.
+    let n = host.expect_extra();
+    host.w.h.send_text(host.w.user, host.w.bot, "/slow").expect("send");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    deploy(&dir, &wasm("test_hello_v2"), "test_hello.wasm");
+    let slow =
+        host.w.h.wait_for_message(host.w.bot, host.w.user, n, Duration::from_secs(20)).await.expect("slow answer");
+    assert_eq!(slow.text, "slow done v1");
+    // The admin is told about the reload; new calls see v2.
+    let note = host
+        .w
+        .h
+        .wait_for_message(host.w.bot, host.w.user, host.expect_extra(), Duration::from_secs(20))
+        .await
+        .expect("notice");
+    assert!(note.text.contains("Plugin hello (re)loaded"), "{}", note.text);
+    assert_eq!(host.ask("/hello").await.text, "hello v2, world");
+
+    // A truncated file is refused; v2 keeps serving.
+    let bytes = std::fs::read(wasm("test_hello")).expect("read");
+    let broken = host.data.join("broken.wasm");
+    std::fs::write(&broken, &bytes[..bytes.len() / 2]).expect("write");
+    deploy(&dir, &broken, "test_hello.wasm");
+    let note = host
+        .w
+        .h
+        .wait_for_message(host.w.bot, host.w.user, host.expect_extra(), Duration::from_secs(20))
+        .await
+        .expect("notice");
+    assert!(
+        note.text.contains("reload refused") && note.text.contains("previous version keeps serving"),
+        "{}",
+        note.text
+    );
+    assert_eq!(host.ask("/hello").await.text, "hello v2, world");
+
+    // A plugin built for another interface version is refused, naming both versions.
+    deploy(&dir, &wasm("test_future"), "test_future.wasm");
+    let note = host
+        .w
+        .h
+        .wait_for_message(host.w.bot, host.w.user, host.expect_extra(), Duration::from_secs(20))
+        .await
+        .expect("notice");
+    assert!(
+        note.text.contains("beamgram:plugin@9.0.0") && note.text.contains("beamgram:plugin@0.1.0"),
+        "{}",
+        note.text
+    );
+    assert!(host.ask("/future").await.text.contains("I don't know /future"));
+    assert_eq!(host.ask("/hello").await.text, "hello v2, world");
+    host.stop().await;
+}
