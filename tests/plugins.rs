@@ -193,3 +193,30 @@ async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
     assert_eq!(host.ask("/hello").await.text, "hello v2, world");
     host.stop().await;
 }
+
+/// `beamgram plugin new` makes a crate that builds with plain cargo and loads as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_scaffold_builds_and_loads() {
+    let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/scaffold-test");
+    let _ = std::fs::remove_dir_all(work.join("greeter"));
+    std::fs::create_dir_all(&work).expect("dir");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_beamgram"))
+        .args(["plugin", "new", "greeter", "--dir"])
+        .arg(&work)
+        .output()
+        .expect("beamgram runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--target", "wasm32-wasip2", "--release", "--quiet"])
+        .current_dir(work.join("greeter"))
+        // Shared between runs, so only the first run compiles wit-bindgen.
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        .output()
+        .expect("cargo runs");
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let wasm = work.join("target/wasm32-wasip2/release/greeter.wasm");
+    let host = host_with(|c, _| deploy(&c.plugins.dir, &wasm, "greeter.wasm")).await;
+    let m = host.ask("/greeter Ann").await;
+    assert_eq!(m.text, "Hello, Ann!");
+    host.stop().await;
+}

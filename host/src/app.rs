@@ -187,6 +187,7 @@ fn plugin_settings(config: &Config) -> PluginSettings {
             max_actions: p.max_actions,
         },
         concurrency: p.concurrency,
+        grant_requested: p.grant_requested,
         grants: p
             .grants
             .iter()

@@ -49,21 +49,66 @@ pub fn print_message(m: &SeenMessage) {
     }
 }
 
-pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
+/// A simulator with the demo bot, a user and a bin channel, and a configuration pointing at it.
+struct SimWorld {
+    sim: Simulator,
+    h: SimHandle,
+    bot: crate::sim::AccountId,
+    user: crate::sim::AccountId,
+    bin: crate::sim::ChannelId,
+    config: Config,
+}
+
+async fn sim_world(mut config: Config, data_dir: Option<PathBuf>, what: &str) -> Result<SimWorld, DemoError> {
     let sim = Simulator::start(SimConfig::default()).await.map_err(DemoError::Simulator)?;
     let h: SimHandle = sim.handle();
     let bot = h.add_bot(DEMO_TOKEN, "beamgram_demo_bot", "beamgram demo");
     let user = h.add_user("Demo User", Some("demo_user"));
     let bin = h.add_channel("beamgram bin", None, &[bot]);
-
-    let mut config = opts.config;
     config.telegram.simulator = Some(h.address().to_string());
     config.telegram.bot_token = DEMO_TOKEN.into();
     config.telegram.bin_channel = SimHandle::bot_api_channel_id(bin);
-    config.storage.data_dir = match opts.data_dir {
+    config.storage.data_dir = match data_dir {
         Some(d) => d,
-        None => std::env::temp_dir().join(format!("beamgram-demo-{}", std::process::id())),
+        None => std::env::temp_dir().join(format!("beamgram-{what}-{}", std::process::id())),
     };
+    Ok(SimWorld { sim, h, bot, user, bin, config })
+}
+
+/// `beamgram dev --plugins DIR`: the simulator and the bot with the author's plugins, reloaded
+/// as they are rebuilt, and a console to talk to the bot as a Telegram user (an admin).
+pub async fn dev(plugins: PathBuf, mut config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
+    config.plugins.dir = plugins.clone();
+    config.plugins.watch = true;
+    config.plugins.grant_requested = true;
+    let SimWorld { sim, h, bot, user, config, .. } = sim_world(config, None, "dev").await?;
+    let mut config = config;
+    config.access.admins.push(user);
+    println!("beamgram dev: plugins from {} (reloaded when they change; every requested permission granted)", plugins.display());
+    let app = App::start(config.clone()).await?;
+    println!("  web server: {}", app.public_url());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(app.serve(async move {
+        let _ = stop_rx.await;
+    }));
+    println!("You are Demo User (an admin). Try: send /help\n");
+    tokio::pin!(shutdown);
+    tokio::select! {
+        _ = crate::sim::console::run(h.clone(), vec![bot], user) => (&mut shutdown).await,
+        _ = &mut shutdown => {}
+    }
+    let _ = stop_tx.send(());
+    let result = match serving.await {
+        Ok(r) => r.map_err(DemoError::from),
+        Err(e) => Err(DemoError::Crashed(e.to_string())),
+    };
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(&config.storage.data_dir);
+    result
+}
+
+pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
+    let SimWorld { sim, h, bot, user, bin, config } = sim_world(opts.config, opts.data_dir, "demo").await?;
     println!("beamgram demo: a simulated Telegram on loopback with a bot, a user and a bin channel.");
     println!("  simulator: {}", h.address());
     let app = App::start(config.clone()).await?;

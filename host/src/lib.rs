@@ -23,6 +23,7 @@ pub mod links;
 pub mod logging;
 pub mod metrics;
 pub mod plugins;
+pub mod scaffold;
 pub mod shutdown;
 pub mod sim;
 pub mod stream;

@@ -43,6 +43,28 @@ enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Write plugins.
+    Plugin {
+        #[command(subcommand)]
+        action: PluginAction,
+    },
+    /// Develop plugins: the simulator, the bot with your plugins (live reload) and a chat console.
+    Dev {
+        /// Folder with your .wasm files (e.g. target/wasm32-wasip2/release).
+        #[arg(long, value_name = "DIR")]
+        plugins: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginAction {
+    /// Create a plugin crate that builds and loads as it is.
+    New {
+        name: String,
+        /// Where to create it.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -173,6 +195,25 @@ async fn main() -> ExitCode {
             }
         }
         Command::Sim(args) => sim(args).await,
+        Command::Plugin { action: PluginAction::New { name, dir } } => match beamgram::scaffold::new_plugin(name, dir) {
+            Ok(root) => {
+                println!("created {}", root.display());
+                println!("build it:  cd {} && cargo build --target wasm32-wasip2 --release", root.display());
+                println!("try it:    beamgram dev --plugins {}/target/wasm32-wasip2/release", root.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("beamgram plugin new: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Dev { plugins } => match beamgram::demo::dev(plugins.clone(), config, beamgram::shutdown::signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("beamgram dev: {e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -73,6 +73,8 @@ pub struct PluginSettings {
     pub concurrency: usize,
     /// What the operator granted, by plugin name.
     pub grants: HashMap<String, Vec<Permission>>,
+    /// Grant whatever a plugin requests (development on the simulator only).
+    pub grant_requested: bool,
 }
 
 pub struct PluginHost {
