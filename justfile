@@ -59,5 +59,5 @@ sim *ARGS: setup
     cargo run --release --quiet -- sim {{ARGS}}
 
 # Measure performance and print the figures BENCHMARKS.md records
-bench: setup
+bench: setup plugins
     cargo run --release --quiet --example bench

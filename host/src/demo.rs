@@ -84,7 +84,10 @@ pub async fn dev(plugins: PathBuf, mut config: Config, shutdown: impl Future<Out
     let SimWorld { sim, h, bot, user, config, .. } = sim_world(config, None, "dev").await?;
     let mut config = config;
     config.access.admins.push(user);
-    println!("beamgram dev: plugins from {} (reloaded when they change; every requested permission granted)", plugins.display());
+    println!(
+        "beamgram dev: plugins from {} (reloaded when they change; every requested permission granted)",
+        plugins.display()
+    );
     let app = App::start(config.clone()).await?;
     println!("  web server: {}", app.public_url());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

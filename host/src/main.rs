@@ -195,25 +195,29 @@ async fn main() -> ExitCode {
             }
         }
         Command::Sim(args) => sim(args).await,
-        Command::Plugin { action: PluginAction::New { name, dir } } => match beamgram::scaffold::new_plugin(name, dir) {
-            Ok(root) => {
-                println!("created {}", root.display());
-                println!("build it:  cd {} && cargo build --target wasm32-wasip2 --release", root.display());
-                println!("try it:    beamgram dev --plugins {}/target/wasm32-wasip2/release", root.display());
-                ExitCode::SUCCESS
+        Command::Plugin { action: PluginAction::New { name, dir } } => {
+            match beamgram::scaffold::new_plugin(name, dir) {
+                Ok(root) => {
+                    println!("created {}", root.display());
+                    println!("build it:  cd {} && cargo build --target wasm32-wasip2 --release", root.display());
+                    println!("try it:    beamgram dev --plugins {}/target/wasm32-wasip2/release", root.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("beamgram plugin new: {e}");
+                    ExitCode::from(2)
+                }
             }
-            Err(e) => {
-                eprintln!("beamgram plugin new: {e}");
-                ExitCode::from(2)
+        }
+        Command::Dev { plugins } => {
+            match beamgram::demo::dev(plugins.clone(), config, beamgram::shutdown::signal()).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("beamgram dev: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        },
-        Command::Dev { plugins } => match beamgram::demo::dev(plugins.clone(), config, beamgram::shutdown::signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("beamgram dev: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        }
     }
 }
 

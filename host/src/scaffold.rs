@@ -155,7 +155,9 @@ mod tests {
         let root = new_plugin("my-plugin", &dir).expect("created");
         let lib = std::fs::read_to_string(root.join("src/lib.rs")).expect("lib");
         assert!(lib.contains("struct MyPlugin;") && lib.contains(r#".command("my", "#), "{lib}");
-        assert!(std::fs::read_to_string(root.join("beamgram-plugin/src/lib.rs")).expect("sdk").contains(r#"path: "wit""#));
+        assert!(
+            std::fs::read_to_string(root.join("beamgram-plugin/src/lib.rs")).expect("sdk").contains(r#"path: "wit""#)
+        );
         assert!(matches!(new_plugin("my-plugin", &dir), Err(ScaffoldError::Exists(_))));
         let _ = std::fs::remove_dir_all(dir);
     }
