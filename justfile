@@ -21,13 +21,13 @@ lint:
 
 # Build the plugins (wasm32-wasip2): first-party ones into plugins/dist, test ones for the tests
 plugins: setup
-    cd plugins && cargo build --target wasm32-wasip2 --release --quiet
+    cd plugins && cargo build --target wasm32-wasip2 --release --quiet --target-dir target
     mkdir -p plugins/target/test-wasm plugins/dist
     cp plugins/target/wasm32-wasip2/release/test_*.wasm plugins/target/test-wasm/
     # A second build of the hello test plugin that answers "v2", for the hot-swap tests.
-    cd plugins && HELLO_VARIANT=2 cargo build --target wasm32-wasip2 --release --quiet -p test-hello
+    cd plugins && HELLO_VARIANT=2 cargo build --target wasm32-wasip2 --release --quiet --target-dir target -p test-hello
     cp plugins/target/wasm32-wasip2/release/test_hello.wasm plugins/target/test-wasm/test_hello_v2.wasm
-    cd plugins && cargo build --target wasm32-wasip2 --release --quiet -p test-hello
+    cd plugins && cargo build --target wasm32-wasip2 --release --quiet --target-dir target -p test-hello
     for f in plugins/target/wasm32-wasip2/release/*.wasm; do case "$(basename "$f")" in test_*) ;; *) cp "$f" plugins/dist/ ;; esac; done
 
 # Build everything and run every test (unit and black-box)

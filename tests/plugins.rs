@@ -210,7 +210,8 @@ async fn the_scaffold_builds_and_loads() {
         .args(["build", "--target", "wasm32-wasip2", "--release", "--quiet"])
         .current_dir(work.join("greeter"))
         // Shared between runs, so only the first run compiles wit-bindgen.
-        .env("CARGO_TARGET_DIR", work.join("target"))
+        .arg("--target-dir")
+        .arg(work.join("target"))
         .output()
         .expect("cargo runs");
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
