@@ -18,30 +18,43 @@ const RTT: Duration = Duration::from_millis(50);
 const CAP: u64 = 40_000_000;
 const TOKEN: &str = "424242:bench-token";
 
+/// The simulator runs in a child process (this binary with `--sim-child`), so the figures
+/// (CPU, RSS) are the bot's, not the bot's plus the simulator's.
 struct Bench {
-    sim: Simulator,
-    h: SimHandle,
-    user: i64,
-    bot: i64,
+    child: std::process::Child,
+    to_sim: std::process::ChildStdin,
+    from_sim: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
     base: String,
-    replies: usize,
     stop: tokio::sync::oneshot::Sender<()>,
 }
 
+fn sim_line(from: &mut std::io::Lines<std::io::BufReader<std::process::ChildStdout>>) -> String {
+    from.next().and_then(Result::ok).unwrap_or_default()
+}
+
 async fn start(adjust: impl FnOnce(&mut Config)) -> Bench {
-    let sim = Simulator::start(SimConfig::default()).await.expect("simulator");
-    let h = sim.handle();
-    let bot = h.add_bot(TOKEN, "bench_bot", "Bench");
-    let user = h.add_user("Reader", None);
-    let bin = h.add_channel("bin", None, &[bot]);
+    use std::io::BufRead;
+    let exe = std::env::current_exe().expect("exe");
+    let mut child = std::process::Command::new(exe)
+        .arg("--sim-child")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("simulator process");
+    let to_sim = child.stdin.take().expect("stdin");
+    let mut from_sim = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let address = sim_line(&mut from_sim);
+    let bin: i64 = sim_line(&mut from_sim).parse().expect("bin channel");
     let mut c = Config::default();
-    c.telegram.simulator = Some(h.address().to_string());
+    c.telegram.simulator = Some(address);
     c.telegram.bot_token = TOKEN.into();
-    c.telegram.bin_channel = SimHandle::bot_api_channel_id(bin);
+    c.telegram.bin_channel = bin;
     c.http.bind = "127.0.0.1".into();
     c.http.port = 0;
     c.http.max_streams_per_ip = 5000;
     c.storage.data_dir = std::env::temp_dir().join(format!("beamgram-bench-{}-{}", std::process::id(), rand_u32()));
+    c.plugins.dir = c.storage.data_dir.join("no-plugins");
     adjust(&mut c);
     let app = App::start(c).await.expect("app");
     let base = app.public_url().to_string();
@@ -49,7 +62,7 @@ async fn start(adjust: impl FnOnce(&mut Config)) -> Bench {
     tokio::spawn(app.serve(async move {
         let _ = rx.await;
     }));
-    Bench { sim, h, user, bot, base, replies: 0, stop }
+    Bench { child, to_sim, from_sim, base, stop }
 }
 
 fn rand_u32() -> u32 {
@@ -57,30 +70,91 @@ fn rand_u32() -> u32 {
 }
 
 impl Bench {
-    /// Sends a seeded file; returns the path of its stream link.
+    fn ask(&mut self, line: &str) -> String {
+        use std::io::Write;
+        let _ = writeln!(self.to_sim, "{line}");
+        let _ = self.to_sim.flush();
+        sim_line(&mut self.from_sim)
+    }
+
+    /// Has the simulated user send a seeded file; returns the path of its stream link.
     async fn file(&mut self, size: u64, seed: u64) -> String {
-        self.replies += 1;
-        let spec = FileSpec::seeded("bench.mkv", "video/x-matroska", size, seed).kind(FileKind::Video {
-            duration: 600.0,
-            width: 1920,
-            height: 1080,
-        });
-        self.h.send_file(self.user, self.bot, spec, "").expect("send");
-        let m =
-            self.h.wait_for_message(self.bot, self.user, self.replies, Duration::from_secs(60)).await.expect("reply");
-        let url =
-            m.text.lines().find_map(|l| l.split_once("Download: ").map(|x| x.1.trim().to_string())).expect("link");
+        let url = tokio::task::block_in_place(|| self.ask(&format!("file {size} {seed}")));
         url.trim_start_matches(&self.base).trim_end_matches("?download=1").to_string()
+    }
+
+    fn shape(&mut self) {
+        let _ = tokio::task::block_in_place(|| self.ask(&format!("shape {} {CAP}", RTT.as_millis())));
+    }
+
+    fn served(&mut self) -> u64 {
+        tokio::task::block_in_place(|| self.ask("served")).parse().unwrap_or(0)
     }
 
     fn addr(&self) -> String {
         self.base.trim_start_matches("http://").to_string()
     }
 
-    async fn stop(self) {
+    async fn stop(mut self) {
         let _ = self.stop.send(());
         tokio::time::sleep(Duration::from_millis(200)).await;
-        self.sim.shutdown().await;
+        drop(self.to_sim);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The simulator side: a bot, a user and a bin channel; one command per stdin line.
+async fn sim_child() {
+    use std::io::BufRead;
+    let sim = Simulator::start(SimConfig::default()).await.expect("simulator");
+    let h = sim.handle();
+    let bot = h.add_bot(TOKEN, "bench_bot", "Bench");
+    let user = h.add_user("Reader", None);
+    let bin = h.add_channel("bin", None, &[bot]);
+    println!("{}", h.address());
+    println!("{}", SimHandle::bot_api_channel_id(bin));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut replies = 0;
+    while let Some(line) = rx.recv().await {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let answer = match parts.as_slice() {
+            ["file", size, seed] => {
+                let (size, seed) = (size.parse().unwrap_or(0), seed.parse().unwrap_or(0));
+                let spec = FileSpec::seeded("bench.mkv", "video/x-matroska", size, seed).kind(FileKind::Video {
+                    duration: 600.0,
+                    width: 1920,
+                    height: 1080,
+                });
+                replies += 1;
+                let _ = h.send_file(user, bot, spec, "");
+                match h.wait_for_message(bot, user, replies, Duration::from_secs(60)).await {
+                    Ok(m) => m
+                        .text
+                        .lines()
+                        .find_map(|l| l.split_once("Download: ").map(|x| x.1.trim().to_string()))
+                        .unwrap_or_default(),
+                    Err(e) => format!("error {e}"),
+                }
+            }
+            ["shape", rtt, cap] => {
+                h.set_all_links(LinkProfile {
+                    rtt: Duration::from_millis(rtt.parse().unwrap_or(0)),
+                    bandwidth: cap.parse().ok(),
+                });
+                "ok".into()
+            }
+            ["served"] => h.file_bytes_served().to_string(),
+            _ => "?".into(),
+        };
+        println!("{answer}");
     }
 }
 
@@ -142,10 +216,6 @@ fn peak_rss_mib() -> f64 {
         / 1024.0
 }
 
-fn shaped(h: &SimHandle) {
-    h.set_all_links(LinkProfile { rtt: RTT, bandwidth: Some(CAP) });
-}
-
 async fn throughput(window: usize, connections: usize) -> f64 {
     let mut b = start(|c| {
         c.stream.window = window;
@@ -153,7 +223,7 @@ async fn throughput(window: usize, connections: usize) -> f64 {
     })
     .await;
     let path = b.file(bench_mib() * MIB, 1).await;
-    shaped(&b.h);
+    b.shape();
     let (_, bytes, took) = get(&b.addr(), &path, None, true).await;
     b.stop().await;
     bytes as f64 / took.as_secs_f64() / MB
@@ -174,6 +244,10 @@ fn pct(v: &mut [Duration], p: f64) -> Duration {
 async fn main() {
     if std::env::args().any(|a| a == "--slow-readers") {
         slow_readers().await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--sim-child") {
+        sim_child().await;
         return;
     }
     if std::env::args().any(|a| a == "--plugins") {
@@ -219,7 +293,7 @@ async fn main() {
     let mut b = start(|_| {}).await;
     let size = 256 * MIB;
     let path = b.file(size, 2).await;
-    shaped(&b.h);
+    b.shape();
     let _ = get(&b.addr(), &path, Some((0, 0)), false).await;
     let mut ttfb = Vec::new();
     let mut x: u64 = 88172645463325252;
@@ -242,7 +316,7 @@ async fn main() {
 
     // Eight viewers of one file at once.
     let path = b.file(64 * MIB, 3).await;
-    let before = b.h.file_bytes_served();
+    let before = b.served();
     let addr = b.addr();
     let viewers: Vec<_> = (0..8)
         .map(|_| {
@@ -256,7 +330,7 @@ async fn main() {
     for v in viewers {
         served += v.await.unwrap_or(0);
     }
-    let upstream = b.h.file_bytes_served() - before;
+    let upstream = b.served() - before;
     println!("\n8 concurrent viewers of one 64 MiB file:");
     println!(
         "  served {:.0} MiB to viewers, fetched {:.1} MiB from Telegram: {:.2}x the file",
@@ -266,7 +340,7 @@ async fn main() {
     );
     b.stop().await;
 
-    // CPU per GiB, no shaping (host and simulator share this process: both halves of MTProto).
+    // CPU per GiB, no shaping.
     let mut b = start(|_| {}).await;
     let path = b.file(1024 * MIB, 4).await;
     let cpu0 = cpu_seconds();
@@ -298,7 +372,7 @@ async fn slow_readers() {
         }
     })
     .await;
-    shaped(&b.h);
+    b.shape();
     let files = 50;
     let mut paths = Vec::new();
     for i in 0..files {

@@ -106,7 +106,9 @@ impl Host {
 /// Whether a real client is installed. Missing on CI (`CI=true`) is a failure; elsewhere the
 /// test says loudly that it skips.
 pub fn tool(name: &str, package: &str) -> bool {
-    let found = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
+    // Look the program up on PATH (not `--version`: ffmpeg and ffprobe only know `-version`).
+    let found =
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()));
     if !found {
         if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
             panic!("{name} is missing on CI (install the Debian package {package})");

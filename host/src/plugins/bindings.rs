@@ -8,4 +8,4 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use beamgram::plugin::types;
+pub use self::beamgram::plugin::types;
