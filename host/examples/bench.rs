@@ -347,7 +347,7 @@ async fn main() {
     let (_, bytes, took) = get(&b.addr(), &path, None, true).await;
     let cpu = cpu_seconds() - cpu0;
     println!(
-        "\nunshaped, 1 GiB in one stream: {:.0} MB/s, {:.2} CPU s per GiB (bot + simulator)",
+        "\nunshaped, 1 GiB in one stream: {:.0} MB/s, {:.2} CPU s per GiB (the bot alone: the simulator runs in another process)",
         bytes as f64 / took.as_secs_f64() / MB,
         cpu / (bytes as f64 / (1u64 << 30) as f64)
     );
@@ -406,7 +406,7 @@ async fn slow_readers() {
     let cache = cache_mib.map_or("default 256 MiB".to_string(), |m| format!("{m} MiB"));
     println!("1,000 slow readers (16 KiB per 100 ms, 50 distinct 64 MiB files, 10 s), chunk cache {cache}:");
     println!(
-        "  peak RSS {:.0} MiB (bot + simulator + 1,000 clients; {:.0} MiB before they started), read {:.0} MiB",
+        "  peak RSS {:.0} MiB (the bot and the 1,000 clients, not the simulator; {:.0} MiB before they started), read {:.0} MiB",
         peak_rss_mib(),
         base_rss,
         total as f64 / MIB as f64
