@@ -49,6 +49,30 @@ pub fn print_message(m: &SeenMessage) {
     }
 }
 
+/// The bot serving in its own task until [`Serving::stop`].
+struct Serving {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), RunError>>,
+}
+
+impl Serving {
+    fn start(app: App) -> Serving {
+        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(app.serve(async move {
+            let _ = rx.await;
+        }));
+        Serving { stop, task }
+    }
+
+    async fn stop(self) -> Result<(), DemoError> {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(r) => r.map_err(DemoError::from),
+            Err(e) => Err(DemoError::Crashed(e.to_string())),
+        }
+    }
+}
+
 /// A simulator with the demo bot, a user and a bin channel, and a configuration pointing at it.
 struct SimWorld {
     sim: Simulator,
@@ -90,21 +114,14 @@ pub async fn dev(plugins: PathBuf, mut config: Config, shutdown: impl Future<Out
     );
     let app = App::start(config.clone()).await?;
     println!("  web server: {}", app.public_url());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(app.serve(async move {
-        let _ = stop_rx.await;
-    }));
+    let serving = Serving::start(app);
     println!("You are Demo User (an admin). Try: send /help\n");
     tokio::pin!(shutdown);
     tokio::select! {
         _ = crate::sim::console::run(h.clone(), vec![bot], user) => (&mut shutdown).await,
         _ = &mut shutdown => {}
     }
-    let _ = stop_tx.send(());
-    let result = match serving.await {
-        Ok(r) => r.map_err(DemoError::from),
-        Err(e) => Err(DemoError::Crashed(e.to_string())),
-    };
+    let result = serving.stop().await;
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(&config.storage.data_dir);
     result
@@ -118,10 +135,7 @@ pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resul
     println!("  web server: {}", app.public_url());
 
     let signer = app.signer().clone();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(app.serve(async move {
-        let _ = stop_rx.await;
-    }));
+    let serving = Serving::start(app);
 
     let sample = FileSpec {
         name: "sample.mp4".into(),
@@ -146,11 +160,7 @@ pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resul
     println!("\nThe bot keeps serving; press Ctrl-C to stop.");
 
     shutdown.await;
-    let _ = stop_tx.send(());
-    let result = match serving.await {
-        Ok(r) => r.map_err(DemoError::from),
-        Err(e) => Err(DemoError::Crashed(e.to_string())),
-    };
+    let result = serving.stop().await;
     sim.shutdown().await;
     if config.storage.data_dir.starts_with(std::env::temp_dir()) {
         let _ = std::fs::remove_dir_all(&config.storage.data_dir);

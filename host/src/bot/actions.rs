@@ -83,7 +83,6 @@ pub async fn run(
         // Stops the button's spinner in the user's app.
         q.answer().send().await?;
     }
-    let _ = ctx;
     Ok(())
 }
 

@@ -65,7 +65,7 @@ pub async fn run(
         .client
         .stream_updates(rx, UpdatesConfiguration { catch_up: true })
         .await
-        .map_err(|e| TelegramError::Call(grammers_client::InvocationError::Dropped(leak(e.to_string()))))?;
+        .map_err(|e| TelegramError::Updates(e.to_string()))?;
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
@@ -105,11 +105,6 @@ pub async fn run(
         tracing::warn!("could not save the update state: {e}");
     }
     Ok(())
-}
-
-fn leak(s: String) -> &'static str {
-    // Only on the start-up failure path, once per process.
-    Box::leak(s.into_boxed_str())
 }
 
 fn update_chat(u: &Update) -> i64 {

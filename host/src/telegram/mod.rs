@@ -27,6 +27,8 @@ pub enum TelegramError {
     Login { bot: String, source: grammers_client::InvocationError },
     #[error("Telegram call failed: {0}")]
     Call(#[from] grammers_client::InvocationError),
+    #[error("cannot follow the bot's updates: {0}")]
+    Updates(String),
 }
 
 /// One logged-in bot.
