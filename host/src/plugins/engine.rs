@@ -19,10 +19,16 @@ pub fn new(cache_dir: &Path, memory_bytes: u64) -> Result<Engine, EngineError> {
     config.epoch_interruption(true);
     config.consume_fuel(true);
     config.max_wasm_stack(1 << 20);
+    // Reserve only what a plugin may use (plus a small guard) instead of wasmtime's 4 GiB per
+    // memory: bounds checks become explicit, and the pool's address space stays modest
+    // (256 × 64 MiB) even with several engines in one process, as in the tests.
+    config.memory_reservation(memory_bytes);
+    config.memory_guard_size(64 * 1024);
+    config.memory_reservation_for_growth(0);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(256);
-    pool.total_core_instances(1024);
-    pool.total_memories(512);
+    pool.total_core_instances(512);
+    pool.total_memories(256);
     pool.total_tables(512);
     pool.max_memory_size(memory_bytes as usize);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
