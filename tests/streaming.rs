@@ -414,3 +414,55 @@ async fn player_page_loads_in_headless_chromium() {
     assert!(ready >= 1, "the video element never loaded metadata (readyState {ready})");
     host.stop().await;
 }
+
+/// One address may hold `http.max_streams_per_ip` streams open; the next gets 429. A client
+/// that never finishes its headers is cut off after `http.header_timeout_secs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn per_address_stream_cap_and_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host_with(|c, _| {
+        c.http.max_streams_per_ip = 1;
+        c.http.header_timeout_secs = 1;
+    })
+    .await;
+    let links = host.send(seeded_video("capped.mkv", 8 * MIB, 21)).await;
+    // A slow reader holds the one slot.
+    let mut slow = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "--limit-rate", "64k", &links.stream])
+        .spawn()
+        .expect("curl starts");
+    let mut second = 0;
+    for _ in 0..50 {
+        second = status_of(&[&links.stream]);
+        if second == 429 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(second, 429, "a second stream from the same address is refused");
+    assert_eq!(status_of(&["-I", &links.stream]), 200, "HEAD holds no slot");
+    let _ = slow.kill();
+    let _ = slow.wait();
+    // The slot is released when the slow reader goes away.
+    let mut freed = 0;
+    for _ in 0..50 {
+        freed = status_of(&["-r", "0-99", &links.stream]);
+        if freed == 206 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(freed, 206);
+
+    // Half a request line, then silence: the server hangs up.
+    let addr = host.base.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.expect("write");
+    let mut buf = [0u8; 256];
+    let closed = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await.expect("closed in time");
+    assert!(matches!(closed, Ok(n) if n == 0 || String::from_utf8_lossy(&buf[..n]).contains("408")), "{closed:?}");
+    host.stop().await;
+}
