@@ -221,3 +221,34 @@ async fn the_scaffold_builds_and_loads() {
     assert_eq!(m.text, "Hello, Ann!");
     host.stop().await;
 }
+
+/// The `http` import reaches only hosts the operator allowed for the plugin (a local server
+/// stands in for the outside world), and nothing without the grant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn outbound_http_only_to_allowed_hosts() {
+    let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = server.local_addr().expect("addr").port();
+    let app = axum::Router::new()
+        .route("/api", axum::routing::get(|| async { r#"{"status":"success","shortenedUrl":"https://s.example/x"}"# }));
+    tokio::spawn(async move { axum::serve(server, app).await });
+
+    let host = host_with(|c, _| {
+        deploy(&c.plugins.dir, &wasm("test_fetcher"), "test_fetcher.wasm");
+        c.plugins.grants.insert("fetcher".into(), vec!["http".into()]);
+        c.plugins.http_allow.insert("fetcher".into(), vec!["127.0.0.1".into()]);
+    })
+    .await;
+    let ok = host.ask(&format!("/fetch http://127.0.0.1:{port}/api")).await.text;
+    assert_eq!(ok, r#"200: {"status":"success","shortenedUrl":"https://s.example/x"}"#);
+    let other = host.ask(&format!("/fetch http://localhost:{port}/api")).await.text;
+    assert_eq!(other, "denied: Permission::Http", "localhost is not on the list, even if it is the same machine");
+    host.stop().await;
+
+    let ungranted = host_with(|c, _| {
+        deploy(&c.plugins.dir, &wasm("test_fetcher"), "test_fetcher.wasm");
+        c.plugins.http_allow.insert("fetcher".into(), vec!["127.0.0.1".into()]);
+    })
+    .await;
+    assert_eq!(ungranted.ask(&format!("/fetch http://127.0.0.1:{port}/api")).await.text, "denied: Permission::Http");
+    ungranted.stop().await;
+}

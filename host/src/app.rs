@@ -100,6 +100,7 @@ impl App {
         tracing::info!(%public_url, "links point here");
         let services = Arc::new(HostServices {
             kv: KvStore::new(data_dir.join("plugin-kv")),
+            outbound: crate::plugins::outbound::Outbound::new(config.plugins.http_allow.clone().into_iter().collect()),
             bot: Some(BotSide {
                 client: main.client.clone(),
                 bin_channel: config.telegram.bin_channel,

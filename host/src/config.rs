@@ -131,6 +131,9 @@ pub struct PluginsConfig {
     pub concurrency: usize,
     /// Permissions granted, by plugin name: `hello = ["kv"]`. Nothing is granted otherwise.
     pub grants: std::collections::BTreeMap<String, Vec<String>>,
+    /// Hosts each plugin may reach with the `http` import (`shortener = ["gplinks.com"]`,
+    /// `*.example.org` for subdomains). Nothing is reachable otherwise.
+    pub http_allow: std::collections::BTreeMap<String, Vec<String>>,
     /// Grant every plugin whatever it requests (`beamgram dev` does, for an author's own
     /// plugin on the simulator). Not for production.
     pub grant_requested: bool,
@@ -147,6 +150,7 @@ impl Default for PluginsConfig {
             max_actions: 50,
             concurrency: 8,
             grants: Default::default(),
+            http_allow: Default::default(),
             grant_requested: false,
         }
     }

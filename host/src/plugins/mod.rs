@@ -13,6 +13,7 @@ mod engine;
 pub mod host;
 pub mod kv_store;
 pub mod markup;
+pub mod outbound;
 pub mod services;
 mod state;
 pub mod version;

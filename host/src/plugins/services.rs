@@ -26,6 +26,7 @@ pub struct BotSide {
 
 pub struct HostServices {
     pub kv: KvStore,
+    pub outbound: super::outbound::Outbound,
     pub bot: Option<BotSide>,
     pub metrics: PluginMetrics,
 }
