@@ -446,8 +446,12 @@ async fn plugin_bench() {
         grants: Default::default(),
         grant_requested: true,
     };
-    let services =
-        Arc::new(HostServices { kv: KvStore::new(work.join("kv")), bot: None, metrics: PluginMetrics::default() });
+    let services = Arc::new(HostServices {
+        kv: KvStore::new(work.join("kv")),
+        outbound: beamgram::plugins::outbound::Outbound::new(Default::default()),
+        bot: None,
+        metrics: PluginMetrics::default(),
+    });
     let host = PluginHost::new(settings, services).expect("plugin host");
     let t = Instant::now();
     let plugin = host.load(&dir.join("hello.wasm")).await.expect("load");
