@@ -252,3 +252,29 @@ async fn outbound_http_only_to_allowed_hosts() {
     assert_eq!(ungranted.ask(&format!("/fetch http://127.0.0.1:{port}/api")).await.text, "denied: Permission::Http");
     ungranted.stop().await;
 }
+
+/// A plugin that wants files gets each one with its properties and signed links, and its reply
+/// replaces the built-in one; the link it was given streams the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn file_received_events_carry_working_links() {
+    use beamgram::sim::{FileKind, FileSpec};
+    let host = host_with(|c, _| deploy(&c.plugins.dir, &wasm("test_fileinfo"), "test_fileinfo.wasm")).await;
+    let spec = FileSpec::seeded("clip.mkv", "video/x-matroska", 700_000, 31).kind(FileKind::Video {
+        duration: 12.0,
+        width: 1280,
+        height: 720,
+    });
+    host.w.h.send_file(host.w.user, host.w.bot, spec, "").expect("send");
+    let m = host
+        .w
+        .h
+        .wait_for_message(host.w.bot, host.w.user, host.expect_extra(), Duration::from_secs(20))
+        .await
+        .expect("reply");
+    let (first, stream) = m.text.split_once("\nstream: ").expect("two lines");
+    assert_eq!(first, "clip.mkv · 700000 bytes · video 1280x720");
+    assert!(matches!(&m.buttons[0][0], SeenButton::Url { text, url } if text == "Watch" && url.contains("/watch/")));
+    let got = std::process::Command::new("curl").args(["-sS", stream]).output().expect("curl");
+    assert!(got.stdout == beamgram::sim::content::seeded_range(31, 0, 700_000), "the plugin's link streams the file");
+    host.stop().await;
+}

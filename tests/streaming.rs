@@ -428,15 +428,24 @@ async fn per_address_stream_cap_and_header_timeout() {
         c.http.header_timeout_secs = 1;
     })
     .await;
-    let links = host.send(seeded_video("capped.mkv", 8 * MIB, 21)).await;
+    // Larger than what socket buffers can absorb, so the slow reader's stream stays open.
+    let links = host.send(seeded_video("capped.mkv", 256 * MIB, 21)).await;
     // A slow reader holds the one slot.
     let mut slow = Command::new("curl")
         .args(["-sS", "-o", "/dev/null", "--limit-rate", "64k", &links.stream])
         .spawn()
         .expect("curl starts");
+    // Only once its stream is open (asking earlier could take the slot from it).
+    let metrics = format!("{}/metrics", host.base);
+    for _ in 0..100 {
+        if String::from_utf8_lossy(&curl(&[&metrics]).1).contains("beamgram_active_streams 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let mut second = 0;
     for _ in 0..50 {
-        second = status_of(&[&links.stream]);
+        second = status_of(&["-r", "0-99", &links.stream]);
         if second == 429 {
             break;
         }

@@ -11,7 +11,9 @@ use grammers_client::update::{CallbackQuery, Message};
 
 use super::BotContext;
 use super::actions::{self, Origin};
-use crate::plugins::bindings::types::{Callback, Command, Event, EventKinds, MessageSummary, PluginError, TextMessage};
+use crate::plugins::bindings::types::{
+    Callback, Command, Event, EventKinds, FileReceived, MessageSummary, PluginError, TextMessage,
+};
 use crate::plugins::{CallError, Loaded, markup};
 
 /// A parsed `/command@bot args`.
@@ -205,6 +207,33 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
         reply_to,
     });
     run(ctx, &plugin, event, Origin { chat_id: chat, message_id: m.id(), callback: None }, Some(m)).await;
+    true
+}
+
+/// A file the user sent, already copied to the bin channel (`bin_message`): handed to the plugins
+/// that want files (the file-info reply is one). Returns false when none does.
+pub async fn on_file(ctx: &BotContext, m: &Message, bin_message: i32, links: crate::links::FileLinks) -> bool {
+    let Some(host) = &ctx.plugins else { return false };
+    let wanting = host.wanting(EventKinds::FILE_RECEIVED);
+    if wanting.is_empty() {
+        return false;
+    }
+    let Some(streamer) = host.services.bot.as_ref().and_then(|b| b.streamer.as_ref()) else { return false };
+    let props = match streamer.props(bin_message).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!("the copied file cannot be read back: {e}");
+            return false;
+        }
+    };
+    let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
+    let chat = m.peer_id().bot_api_dialog_id_unchecked();
+    let file = crate::plugins::host::links::file_info(&props, links);
+    for p in &wanting {
+        let event =
+            Event::FileReceived(FileReceived { chat_id: chat, user_id: user, message_id: m.id(), file: file.clone() });
+        run(ctx, p, event, Origin { chat_id: chat, message_id: m.id(), callback: None }, Some(m)).await;
+    }
     true
 }
 

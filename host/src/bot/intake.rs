@@ -43,6 +43,9 @@ async fn on_file(ctx: &BotContext, m: &Message, media: Media) -> Result<(), Invo
     let ttl = ctx.config.links.ttl_secs;
     let expires = if ttl == 0 { 0 } else { (now_secs() + ttl).min(u32::MAX as u64) as u32 };
     let links = ctx.signer.links(LinkTarget { message_id: copy.id(), expires }, &info.name);
+    if super::dispatch::on_file(ctx, m, copy.id(), links.clone()).await {
+        return Ok(());
+    }
     let text = format!(
         "📄 {}\n💾 {} · {}\n\n▶️ Stream: {}\n⬇️ Download: {}",
         info.name,
