@@ -229,6 +229,34 @@ async fn throughput(window: usize, connections: usize) -> f64 {
     bytes as f64 / took.as_secs_f64() / MB
 }
 
+/// Seeks with a warm properties cache; returns the running bench for the next phase.
+async fn seeks() -> Bench {
+    let mut b = start(|_| {}).await;
+    let size = 256 * MIB;
+    let path = b.file(size, 2).await;
+    b.shape();
+    let _ = get(&b.addr(), &path, Some((0, 0)), false).await;
+    let mut ttfb = Vec::new();
+    let mut x: u64 = 88172645463325252;
+    for _ in 0..50 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let start = x % (size - 2 * MIB);
+        let (t, _, _) = get(&b.addr(), &path, Some((start, start + MIB)), false).await;
+        ttfb.push(t);
+    }
+    let (p50, p95) = (pct(&mut ttfb, 0.5), pct(&mut ttfb, 0.95));
+    println!("\nseek time to first byte, 50 random ranges of a 256 MiB file, warm cache:");
+    println!(
+        "  p50 {:.1} ms, p95 {:.1} ms (round trip {} ms)",
+        p50.as_secs_f64() * 1e3,
+        p95.as_secs_f64() * 1e3,
+        RTT.as_millis()
+    );
+    b
+}
+
 /// Size of the throughput file: long enough that the start (one lookup, the window opening)
 /// weighs little. `BENCH_MIB` overrides it.
 fn bench_mib() -> u64 {
@@ -248,6 +276,10 @@ async fn main() {
     }
     if std::env::args().any(|a| a == "--sim-child") {
         sim_child().await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--seeks") {
+        seeks().await.stop().await;
         return;
     }
     if std::env::args().any(|a| a == "--plugins") {
@@ -290,29 +322,7 @@ async fn main() {
     );
 
     // Seeks with a warm properties cache.
-    let mut b = start(|_| {}).await;
-    let size = 256 * MIB;
-    let path = b.file(size, 2).await;
-    b.shape();
-    let _ = get(&b.addr(), &path, Some((0, 0)), false).await;
-    let mut ttfb = Vec::new();
-    let mut x: u64 = 88172645463325252;
-    for _ in 0..50 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let start = x % (size - 2 * MIB);
-        let (t, _, _) = get(&b.addr(), &path, Some((start, start + MIB)), false).await;
-        ttfb.push(t);
-    }
-    let (p50, p95) = (pct(&mut ttfb, 0.5), pct(&mut ttfb, 0.95));
-    println!("\nseek time to first byte, 50 random ranges of a 256 MiB file, warm cache:");
-    println!(
-        "  p50 {:.1} ms, p95 {:.1} ms (round trip {} ms)",
-        p50.as_secs_f64() * 1e3,
-        p95.as_secs_f64() * 1e3,
-        RTT.as_millis()
-    );
+    let mut b = seeks().await;
 
     // Eight viewers of one file at once.
     let path = b.file(64 * MIB, 3).await;
