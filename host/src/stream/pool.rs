@@ -25,8 +25,11 @@ const QUARANTINE: Duration = Duration::from_secs(30);
 pub struct Connection {
     pub name: String,
     pub client: Client,
-    /// Requests in flight: the load the picker balances.
+    /// Requests in flight.
     in_flight: AtomicUsize,
+    /// Bytes asked for and not yet received: the load the picker balances. A small seek
+    /// request should not queue behind a connection still sending a big block.
+    bytes_in_flight: AtomicUsize,
     /// Until when Telegram asked this connection to wait (ms since the pool's epoch).
     blocked_until_ms: AtomicU64,
     failures: AtomicU32,
@@ -35,12 +38,13 @@ pub struct Connection {
     epoch: Instant,
 }
 
-/// Decrements the in-flight count when a request ends, however it ends.
-pub struct Busy(Arc<Connection>);
+/// Takes a request off its connection's load when it ends, however it ends.
+pub struct Busy(Arc<Connection>, usize);
 
 impl Drop for Busy {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Relaxed);
+        self.0.bytes_in_flight.fetch_sub(self.1, Relaxed);
     }
 }
 
@@ -100,6 +104,7 @@ impl Pool {
                     name: format!("{name}#{k}"),
                     client,
                     in_flight: AtomicUsize::new(0),
+                    bytes_in_flight: AtomicUsize::new(0),
                     blocked_until_ms: AtomicU64::new(0),
                     failures: AtomicU32::new(0),
                     authorized: Mutex::new(HashSet::new()),
@@ -114,22 +119,24 @@ impl Pool {
         self.conns.is_empty()
     }
 
-    /// The least loaded connection that may be used now; if every one rests, how long until
-    /// the first is back.
-    pub fn pick(&self) -> Result<(Arc<Connection>, Busy), Duration> {
+    /// The connection with the fewest bytes outstanding that may be used now, for a request of
+    /// `bytes`; if every one rests, how long until the first is back.
+    pub fn pick(&self, bytes: usize) -> Result<(Arc<Connection>, Busy), Duration> {
         let start = self.turn.fetch_add(1, Relaxed);
         let n = self.conns.len();
         let mut best: Option<&Arc<Connection>> = None;
         for i in 0..n {
             let c = &self.conns[(start + i) % n];
-            if c.blocked_for().is_zero() && best.is_none_or(|b| c.in_flight() < b.in_flight()) {
+            let load = |c: &Connection| c.bytes_in_flight.load(Relaxed);
+            if c.blocked_for().is_zero() && best.is_none_or(|b| load(c) < load(b)) {
                 best = Some(c);
             }
         }
         match best {
             Some(c) => {
                 c.in_flight.fetch_add(1, Relaxed);
-                Ok((c.clone(), Busy(c.clone())))
+                c.bytes_in_flight.fetch_add(bytes, Relaxed);
+                Ok((c.clone(), Busy(c.clone(), bytes)))
             }
             None => Err(self.conns.iter().map(|c| c.blocked_for()).min().unwrap_or(Duration::from_secs(1))),
         }

@@ -43,7 +43,7 @@ impl Upstream {
         let mut dc = props.dc_id;
         let (mut refreshes, mut transient) = (0, 0);
         loop {
-            let (conn, _busy) = match self.pool.pick() {
+            let (conn, _busy) = match self.pool.pick(req.limit as usize) {
                 Ok(c) => c,
                 Err(wait) => {
                     if Instant::now() + wait > deadline {
