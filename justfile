@@ -28,11 +28,15 @@ plugins: setup
     cd plugins && HELLO_VARIANT=2 cargo build --target wasm32-wasip2 --release --quiet --target-dir target -p test-hello
     cp plugins/target/wasm32-wasip2/release/test_hello.wasm plugins/target/test-wasm/test_hello_v2.wasm
     cd plugins && cargo build --target wasm32-wasip2 --release --quiet --target-dir target -p test-hello
+    # plugins/dist is what the bot loads by default: exactly the first-party plugins.
+    rm -f plugins/dist/*.wasm
     for f in plugins/target/wasm32-wasip2/release/*.wasm; do case "$(basename "$f")" in test_*) ;; *) cp "$f" plugins/dist/ ;; esac; done
 
 # Build everything and run every test (unit and black-box)
 test: setup plugins check-tools
     cargo test --workspace --no-fail-fast
+    # The first-party plugins' own unit tests (formatting, link parsing), natively.
+    cd plugins && cargo test --quiet -p file-info -p batch
 
 # Say which real clients the black-box tests drive are missing (on CI, a missing one fails)
 check-tools:

@@ -182,7 +182,7 @@ fn sim_and_run_as_separate_processes() {
 
     sigterm(&bot);
     assert!(wait_exit(&mut bot, Duration::from_secs(20)).success());
-    assert!(data.join("sessions/555.json").exists(), "the session was saved");
+    assert!(data.join("beamgram.db").exists(), "the session was saved in the database");
 
     let mut bot = start_bot();
     let mut bot_err = Lines::of(bot.stderr.take().expect("stderr"));

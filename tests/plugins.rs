@@ -80,7 +80,8 @@ async fn commands_buttons_kv_and_help() {
     assert_eq!(host.ask("/hi@test_bot").await.text, "hello v1, world", "aliases and @bot work");
     assert_eq!(host.ask("/count").await.text, "count 1");
     assert_eq!(host.ask("/count").await.text, "count 2");
-    assert!(host.data.join("plugin-kv/hello.json").exists(), "kv is on disk");
+    let store = beamgram::storage::Store::open(None, &host.data).await.expect("the bot's database");
+    assert!(!store.kv_keys("hello", "", 10).await.expect("keys").is_empty(), "kv is in the database");
     assert_eq!(host.ask("/secret").await.text, "That command is for admins.");
     assert!(host.ask("/nope").await.text.contains("I don't know /nope"));
     let help = host.ask("/help").await.text;

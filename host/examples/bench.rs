@@ -428,8 +428,7 @@ async fn slow_readers() {
 /// how long a hot swap takes while calls keep coming.
 async fn plugin_bench() {
     use beamgram::plugins::bindings::types::{Command, Event};
-    use beamgram::plugins::kv_store::KvStore;
-    use beamgram::plugins::services::{HostServices, PluginMetrics};
+    use beamgram::plugins::services::HostServices;
     use beamgram::plugins::{Limits, PluginHost, PluginSettings};
     use std::sync::Arc;
 
@@ -456,12 +455,10 @@ async fn plugin_bench() {
         grants: Default::default(),
         grant_requested: true,
     };
-    let services = Arc::new(HostServices {
-        kv: KvStore::new(work.join("kv")),
-        outbound: beamgram::plugins::outbound::Outbound::new(Default::default()),
-        bot: None,
-        metrics: PluginMetrics::default(),
-    });
+    let services = Arc::new(HostServices::new(
+        beamgram::storage::Store::in_memory().await.expect("store"),
+        beamgram::plugins::outbound::Outbound::new(Default::default()),
+    ));
     let host = PluginHost::new(settings, services).expect("plugin host");
     let t = Instant::now();
     let plugin = host.load(&dir.join("hello.wasm")).await.expect("load");

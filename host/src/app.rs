@@ -13,9 +13,9 @@ use crate::config::{Config, ConfigError};
 use crate::http::{self, HttpSettings, HttpState};
 use crate::links::{self, LinkSigner};
 use crate::metrics::Metrics;
-use crate::plugins::kv_store::KvStore;
-use crate::plugins::services::{BotSide, HostServices, PluginMetrics};
+use crate::plugins::services::{BotSide, HostServices, ShortenerSettings};
 use crate::plugins::{Limits, PluginHost, PluginSettings};
+use crate::storage::Store;
 use crate::stream::pool::Pool;
 use crate::stream::props::PropsCache;
 use crate::stream::{ByteStreamer, StreamSettings};
@@ -29,8 +29,8 @@ pub enum RunError {
     Telegram(#[from] TelegramError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
-    #[error("the link-signing secret at {path}: {source}")]
-    Secret { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] crate::storage::StoreError),
     #[error(transparent)]
     Plugins(#[from] crate::plugins::LoadError),
 }
@@ -44,6 +44,7 @@ pub struct App {
     streamer: Arc<ByteStreamer>,
     signer: LinkSigner,
     plugins: Arc<PluginHost>,
+    store: Store,
     listener: TcpListener,
     public_url: String,
 }
@@ -60,14 +61,13 @@ impl App {
         let public_url = config.public_url(port);
 
         let data_dir = config.storage.data_dir.clone();
-        let secret_path = data_dir.join("link-secret");
-        let secret = links::load_or_create_secret(&secret_path)
-            .map_err(|source| RunError::Secret { path: secret_path.display().to_string(), source })?;
+        let store = Store::open(Some(&config.storage.database_url), &data_dir).await?;
+        let secret = links::signing_secret(&store, &data_dir.join("link-secret")).await?;
 
-        let main = BotClient::connect(&config.telegram, &config.telegram.bot_token, &data_dir).await?;
+        let main = BotClient::connect(&config.telegram, &config.telegram.bot_token, &store).await?;
         let mut helpers = Vec::new();
         for token in &config.telegram.multi_tokens {
-            let mut helper = BotClient::connect(&config.telegram, token, &data_dir).await?;
+            let mut helper = BotClient::connect(&config.telegram, token, &store).await?;
             // Dropping the receiver tells the sender pool nobody reads this bot's updates.
             helper.updates.take();
             helpers.push(helper);
@@ -95,27 +95,34 @@ impl App {
             props_entries: st.props_cache_entries,
             chunk_deadline: Duration::from_secs(st.chunk_deadline_secs),
         };
-        let streamer = Arc::new(ByteStreamer::new(pool, props, &settings, metrics));
+        let streamer = Arc::new(ByteStreamer::new(pool, props, &settings, metrics.clone()));
         let signer = LinkSigner::new(secret, config.telegram.bin_channel, config.links.hash_length, &public_url);
         tracing::info!(%public_url, "links point here");
-        let services = Arc::new(HostServices {
-            kv: KvStore::new(data_dir.join("plugin-kv")),
-            outbound: crate::plugins::outbound::Outbound::new(config.plugins.http_allow.clone().into_iter().collect()),
-            bot: Some(BotSide {
-                client: main.client.clone(),
-                bin_channel: config.telegram.bin_channel,
-                streamer: Some(streamer.clone()),
-                signer: Some(signer.clone()),
-            }),
-            metrics: PluginMetrics::default(),
+        let mut services = HostServices::new(
+            store.clone(),
+            crate::plugins::outbound::Outbound::new(config.plugins.http_allow.clone().into_iter().collect()),
+        );
+        services.bot = Some(BotSide {
+            client: main.client.clone(),
+            bin_channel: config.telegram.bin_channel,
+            streamer: Some(streamer.clone()),
+            signer: Some(signer.clone()),
+            username: main.username.clone(),
         });
+        services.config = config.plugins.config.iter().map(|(k, v)| (k.clone(), v.as_text())).collect();
+        services.shortener = ShortenerSettings {
+            sites: config.links.shortener_sites.clone(),
+            scheme: config.links.shortener_scheme.clone(),
+        };
+        services.stream_metrics = Some(metrics.clone());
+        let services = Arc::new(services);
         let plugins = PluginHost::new(plugin_settings(&config), services)?;
         if config.plugins.dir.is_dir() {
             plugins.load_dir().await;
         } else {
             tracing::warn!(dir = %config.plugins.dir.display(), "no plugin folder: only built-in behaviour (build plugins with `just plugins`)");
         }
-        Ok(App { config, main, helpers, streamer, signer, plugins, listener, public_url })
+        Ok(App { config, main, helpers, streamer, signer, plugins, store, listener, public_url })
     }
 
     pub fn bot_id(&self) -> i64 {
@@ -153,6 +160,7 @@ impl App {
             self.signer.clone(),
             Some(self.plugins.clone()),
             self.main.username.clone(),
+            self.store.clone(),
         ));
         bot::dispatch::publish_commands(&ctx).await;
         let trigger = async {
@@ -160,17 +168,19 @@ impl App {
             let _ = stop_tx.send(true);
         };
         let watcher = watch_plugins(self.config.plugins.watch, self.plugins.clone(), ctx.clone(), stopped());
-        let (_, bot_result, _, _) = tokio::join!(
+        let (_, bot_result, _, _, _) = tokio::join!(
             trigger,
-            bot::run(&mut self.main, ctx, stopped()),
+            bot::run(&mut self.main, ctx.clone(), stopped()),
             http::run(self.listener, state, stopped()),
-            watcher
+            watcher,
+            bot::scheduler::run(ctx, stopped())
         );
         self.streamer.close();
         self.main.close().await;
         for h in self.helpers {
             h.close().await;
         }
+        self.store.close().await;
         tracing::info!("stopped");
         Ok(bot_result?)
     }

@@ -105,11 +105,54 @@ pub struct LinksConfig {
     pub hash_length: usize,
     /// Seconds a new link stays valid; 0 never expires.
     pub ttl_secs: u64,
+    /// Link shorteners users may choose with /base_site (exact host names, `host:port` too).
+    /// Empty: shortening is off.
+    pub shortener_sites: Vec<String>,
+    /// `https`; `http` only for a shortener on your own network.
+    pub shortener_scheme: String,
 }
 
 impl Default for LinksConfig {
     fn default() -> Self {
-        Self { hash_length: 16, ttl_secs: 0 }
+        Self { hash_length: 16, ttl_secs: 0, shortener_sites: Vec::new(), shortener_scheme: "https".into() }
+    }
+}
+
+/// What the first-party plugins (plugins/first-party) need, granted out of the box. An
+/// operator's `[plugins.grants]` entry for one of these names replaces it.
+fn first_party_grants() -> std::collections::BTreeMap<String, Vec<String>> {
+    let g = |name: &str, perms: &[&str]| (name.to_string(), perms.iter().map(|p| p.to_string()).collect());
+    [
+        g("start", &[]),
+        g("file-info", &["links"]),
+        g("batch", &["telegram", "links"]),
+        g("auto-delete", &["schedule", "telegram"]),
+        g("shortener", &["user-data", "links"]),
+        g("verify", &["user-data", "kv", "links", "schedule"]),
+        g("admin", &["users", "telegram", "kv", "schedule"]),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// One plugin's own settings (`[plugins.config.auto-delete] after_secs = 600`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(transparent)]
+pub struct PluginTable(pub std::collections::BTreeMap<String, toml::Value>);
+
+impl PluginTable {
+    /// The values as plugins read them: text, numbers and booleans written out.
+    pub fn as_text(&self) -> std::collections::BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect()
     }
 }
 
@@ -137,6 +180,8 @@ pub struct PluginsConfig {
     /// Grant every plugin whatever it requests (`beamgram dev` does, for an author's own
     /// plugin on the simulator). Not for production.
     pub grant_requested: bool,
+    /// Each plugin's own settings, by plugin name; the plugin reads them with `config.get`.
+    pub config: std::collections::BTreeMap<String, PluginTable>,
 }
 
 impl Default for PluginsConfig {
@@ -145,13 +190,15 @@ impl Default for PluginsConfig {
             dir: PathBuf::from("plugins/dist"),
             watch: true,
             cpu_ms: 200,
-            wall_secs: 60,
+            // Long enough for a /batch of hundreds of messages waiting out FLOOD_WAITs.
+            wall_secs: 300,
             memory_mib: 64,
             max_actions: 50,
             concurrency: 8,
-            grants: Default::default(),
+            grants: first_party_grants(),
             http_allow: Default::default(),
             grant_requested: false,
+            config: Default::default(),
         }
     }
 }
@@ -233,6 +280,12 @@ impl Config {
     /// Checks what types alone cannot; `run` needs Telegram credentials, the simulator-backed
     /// commands fill them in themselves.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if !matches!(self.links.shortener_scheme.as_str(), "https" | "http") {
+            return Err(bad(
+                "links.shortener_scheme",
+                format!("must be https or http, got '{}'", self.links.shortener_scheme),
+            ));
+        }
         if self.links.hash_length < 8 || self.links.hash_length > 43 {
             return Err(bad(
                 "links.hash_length (HASH_LENGTH)",

@@ -40,6 +40,7 @@ pub fn print_message(m: &SeenMessage) {
             .iter()
             .map(|b| match b {
                 SeenButton::Url { text, url } => format!("[{text} → {url}]"),
+                SeenButton::Copy { text, copied } => format!("[{text}: copies {copied}]"),
                 SeenButton::Callback { text, .. } | SeenButton::Other { text } => {
                     format!("[{text}]")
                 }

@@ -26,6 +26,7 @@ pub mod plugins;
 pub mod scaffold;
 pub mod shutdown;
 pub mod sim;
+pub mod storage;
 pub mod stream;
 pub mod telegram;
 

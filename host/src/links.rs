@@ -107,28 +107,18 @@ impl LinkSigner {
     }
 }
 
-/// Reads the signing secret from `path`, creating a random one (readable by the owner only)
-/// the first time: links stay valid across restarts.
-pub fn load_or_create_secret(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    match std::fs::read(path) {
-        Ok(s) if s.len() >= 32 => return Ok(s),
-        Ok(_) => return Err(std::io::Error::other(format!("{} is shorter than 32 bytes", path.display()))),
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        Err(_) => {}
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let secret: [u8; 32] = rand::random();
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, secret)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-    }
-    std::fs::rename(&tmp, path)?;
-    Ok(secret.to_vec())
+/// The signing secret, made once (32 random bytes) and kept in the store: links stay valid
+/// across restarts. A secret file left by an older version is taken over, so its links do too.
+pub async fn signing_secret(
+    store: &crate::storage::Store,
+    legacy_file: &std::path::Path,
+) -> Result<Vec<u8>, crate::storage::StoreError> {
+    store
+        .secret_or_create("link-signing", || match std::fs::read(legacy_file) {
+            Ok(s) if s.len() >= 32 => s,
+            _ => rand::random::<[u8; 32]>().to_vec(),
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -33,6 +33,10 @@ pub async fn host() -> Host {
 }
 
 pub async fn host_with(adjust: impl FnOnce(&mut Config, &World)) -> Host {
+    // `BEAMGRAM_TEST_LOG=debug cargo test …` shows what the bot did.
+    if let Ok(filter) = std::env::var("BEAMGRAM_TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    }
     let w = world().await;
     let data = std::env::temp_dir().join(format!("beamgram-host-{}-{}", std::process::id(), rand_suffix()));
     let mut config = Config::default();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use grammers_client::InvocationError;
 
 use super::BotContext;
-use crate::plugins::bindings::types::{Action, Outgoing, Permission};
+use crate::plugins::bindings::types::{Action, MessageRef, Outgoing, Permission};
 use crate::plugins::host::telegram::peer;
 use crate::plugins::services::BotSide;
 use crate::plugins::{Loaded, markup};
@@ -32,19 +32,26 @@ pub async fn run(
     plugin: &Arc<Loaded>,
     origin: &Origin<'_>,
     actions: Vec<Action>,
-) -> Result<(), ActionError> {
-    let Some(bot) = ctx.plugins.as_ref().and_then(|p| p.services.bot.as_ref()) else { return Ok(()) };
+) -> Result<Vec<MessageRef>, ActionError> {
+    let Some(bot) = ctx.plugins.as_ref().and_then(|p| p.services.bot.as_ref()) else { return Ok(Vec::new()) };
     let mut answered = false;
+    // What was sent, for the plugins that follow up on replies (auto-delete).
+    let mut sent = Vec::new();
     for action in actions {
         match action {
             Action::Reply(o) => {
                 let o =
                     Outgoing { reply_to: o.reply_to.or((origin.callback.is_none()).then_some(origin.message_id)), ..o };
-                send(bot, &plugin.info.name, origin.chat_id, &o).await?;
+                if origin.chat_id == 0 {
+                    return Err(ActionError::Invalid("a wake-up has no chat to reply in; use send".into()));
+                }
+                let id = send(bot, &plugin.info.name, origin.chat_id, &o).await?;
+                sent.push(MessageRef { chat_id: origin.chat_id, message_id: id });
             }
             Action::Send((chat, o)) => {
                 allowed(plugin, origin, chat)?;
-                send(bot, &plugin.info.name, chat, &o).await?;
+                let id = send(bot, &plugin.info.name, chat, &o).await?;
+                sent.push(MessageRef { chat_id: chat, message_id: id });
             }
             Action::Edit((target, o)) => {
                 allowed(plugin, origin, target.chat_id)?;
@@ -83,7 +90,7 @@ pub async fn run(
         // Stops the button's spinner in the user's app.
         q.answer().send().await?;
     }
-    Ok(())
+    Ok(sent)
 }
 
 fn allowed(plugin: &Loaded, origin: &Origin<'_>, chat: i64) -> Result<(), ActionError> {
@@ -94,8 +101,9 @@ fn allowed(plugin: &Loaded, origin: &Origin<'_>, chat: i64) -> Result<(), Action
     }
 }
 
-async fn send(bot: &BotSide, plugin: &str, chat: i64, o: &Outgoing) -> Result<(), ActionError> {
+async fn send(bot: &BotSide, plugin: &str, chat: i64, o: &Outgoing) -> Result<i32, ActionError> {
     let input = markup::message(plugin, o).map_err(ActionError::Invalid)?;
-    bot.client.send_message(peer(bot, chat).map_err(|e| ActionError::Invalid(format!("{e:?}")))?, input).await?;
-    Ok(())
+    let m =
+        bot.client.send_message(peer(bot, chat).map_err(|e| ActionError::Invalid(format!("{e:?}")))?, input).await?;
+    Ok(m.id())
 }

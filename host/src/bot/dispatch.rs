@@ -12,7 +12,7 @@ use grammers_client::update::{CallbackQuery, Message};
 use super::BotContext;
 use super::actions::{self, Origin};
 use crate::plugins::bindings::types::{
-    Callback, Command, Event, EventKinds, FileReceived, MessageSummary, PluginError, TextMessage,
+    Callback, Command, Event, EventKinds, MessageRef, MessageSummary, PluginError, TextMessage,
 };
 use crate::plugins::{CallError, Loaded, markup};
 
@@ -37,7 +37,7 @@ pub fn parse(text: &str) -> Option<ParsedCommand<'_>> {
     Some(ParsedCommand { name: name.to_ascii_lowercase(), bot, args: args.trim() })
 }
 
-fn is_admin(ctx: &BotContext, user: i64) -> bool {
+pub fn is_admin(ctx: &BotContext, user: i64) -> bool {
     ctx.config.access.admins.contains(&user)
 }
 
@@ -102,19 +102,33 @@ pub async fn tell_admins(ctx: &BotContext, text: &str) {
     }
 }
 
-async fn say(m: &Message, text: impl Into<String>) {
+pub async fn say(m: &Message, text: impl Into<String>) {
     if let Err(e) = m.reply(InputMessage::new().text(text.into())).await {
         tracing::warn!("could not answer: {e}");
     }
 }
 
+/// What a plugin call came to.
+pub struct Ran {
+    /// Actions the plugin returned (0 also when it failed).
+    pub actions: usize,
+    /// The messages its actions sent.
+    pub sent: Vec<MessageRef>,
+}
+
 /// Runs an event through a plugin and carries out its actions; tells the user when it fails.
-async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: Origin<'_>, m: Option<&Message>) {
-    let Some(host) = &ctx.plugins else { return };
+pub async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: Origin<'_>, m: Option<&Message>) -> Ran {
+    let failed = Ran { actions: 0, sent: Vec::new() };
+    let Some(host) = &ctx.plugins else { return failed };
     match host.call(plugin, &event).await {
         Ok(actions) => {
-            if let Err(e) = actions::run(ctx, plugin, &origin, actions).await {
-                tracing::warn!(plugin = %plugin.info.name, "could not carry out the plugin's actions: {e}");
+            let n = actions.len();
+            match actions::run(ctx, plugin, &origin, actions).await {
+                Ok(sent) => Ran { actions: n, sent },
+                Err(e) => {
+                    tracing::warn!(plugin = %plugin.info.name, "could not carry out the plugin's actions: {e}");
+                    Ran { actions: n, sent: Vec::new() }
+                }
             }
         }
         Err(CallError::Plugin(t)) => {
@@ -123,6 +137,7 @@ async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: Origi
             } else if let Some(m) = m {
                 say(m, "Sorry, that did not work.").await;
             }
+            failed
         }
         Err(_) => {
             if let Some(m) = m {
@@ -131,6 +146,7 @@ async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: Origi
             if let Some(q) = origin.callback {
                 let _ = q.answer().text("Sorry, that did not work.").send().await;
             }
+            failed
         }
     }
 }
@@ -158,7 +174,7 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
     if cmd.bot.is_some_and(|b| !b.eq_ignore_ascii_case(&ctx.username)) {
         return true; // addressed to another bot
     }
-    if cmd.name == "help" {
+    if cmd.name == "help" && ctx.plugins.as_ref().and_then(|h| h.command("help")).is_none() {
         say(m, help_text(ctx, admin)).await;
         return true;
     }
@@ -186,7 +202,8 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
         return true;
     }
     let reply_to = match m.get_reply().await {
-        Ok(Some(r)) => Some(MessageSummary {
+        // grammers turns a missing message (deleted since) into an empty one with id 0.
+        Ok(Some(r)) if r.id() > 0 => Some(MessageSummary {
             chat_id: chat,
             message_id: r.id(),
             sender_id: r.sender_id().and_then(|s| s.bot_api_dialog_id()),
@@ -207,33 +224,6 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
         reply_to,
     });
     run(ctx, &plugin, event, Origin { chat_id: chat, message_id: m.id(), callback: None }, Some(m)).await;
-    true
-}
-
-/// A file the user sent, already copied to the bin channel (`bin_message`): handed to the plugins
-/// that want files (the file-info reply is one). Returns false when none does.
-pub async fn on_file(ctx: &BotContext, m: &Message, bin_message: i32, links: crate::links::FileLinks) -> bool {
-    let Some(host) = &ctx.plugins else { return false };
-    let wanting = host.wanting(EventKinds::FILE_RECEIVED);
-    if wanting.is_empty() {
-        return false;
-    }
-    let Some(streamer) = host.services.bot.as_ref().and_then(|b| b.streamer.as_ref()) else { return false };
-    let props = match streamer.props(bin_message).await {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::warn!("the copied file cannot be read back: {e}");
-            return false;
-        }
-    };
-    let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
-    let chat = m.peer_id().bot_api_dialog_id_unchecked();
-    let file = crate::plugins::host::links::file_info(&props, links);
-    for p in &wanting {
-        let event =
-            Event::FileReceived(FileReceived { chat_id: chat, user_id: user, message_id: m.id(), file: file.clone() });
-        run(ctx, p, event, Origin { chat_id: chat, message_id: m.id(), callback: None }, Some(m)).await;
-    }
     true
 }
 

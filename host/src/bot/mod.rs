@@ -4,6 +4,7 @@
 mod actions;
 pub mod dispatch;
 mod intake;
+pub mod scheduler;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use tracing::Instrument;
 use crate::config::Config;
 use crate::links::LinkSigner;
 use crate::plugins::PluginHost;
+use crate::storage::Store;
 use crate::telegram::{BotClient, TelegramError};
 
 /// How long running handlers get to finish once shutdown starts.
@@ -36,6 +38,8 @@ pub struct BotContext {
     pub plugins: Option<Arc<PluginHost>>,
     /// The bot's own username, to tell `/cmd@us` from `/cmd@another_bot`.
     pub username: String,
+    /// Users, files and the session state live here.
+    pub store: Store,
 }
 
 impl BotContext {
@@ -45,10 +49,11 @@ impl BotContext {
         signer: LinkSigner,
         plugins: Option<Arc<PluginHost>>,
         username: String,
+        store: Store,
     ) -> BotContext {
         let id =
             PeerId::from_bot_api_dialog_id(config.telegram.bin_channel).unwrap_or_else(|| PeerId::channel_unchecked(0));
-        BotContext { client, config, bin: PeerRef { id, auth: PeerAuth::default() }, signer, plugins, username }
+        BotContext { client, config, bin: PeerRef { id, auth: PeerAuth::default() }, signer, plugins, username, store }
     }
 }
 
@@ -82,6 +87,14 @@ pub async fn run(
                 break;
             }
         };
+        // Stored before the update is handled (`next` is not safe to interrupt, so this cannot
+        // run on a timer): after a kill -9 the bot resumes past this update instead of
+        // answering it twice. One small write per update.
+        if let Err(e) = stream.sync_update_state().await {
+            tracing::warn!("could not read the update state: {e}");
+        } else if let Err(e) = bot.save().await {
+            tracing::warn!("could not save the session: {e}");
+        }
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
@@ -121,7 +134,12 @@ async fn handle(ctx: &BotContext, update: Update) {
             intake::on_message(ctx, m).await
         }
         Update::CallbackQuery(q) => {
-            dispatch::on_callback(ctx, &q).await;
+            let user = q.sender_id().bare_id().unwrap_or_default();
+            if ctx.store.user(user).await.ok().flatten().is_some_and(|u| u.banned) && !dispatch::is_admin(ctx, user) {
+                let _ = q.answer().text("You are banned from using this bot.").send().await;
+            } else {
+                dispatch::on_callback(ctx, &q).await;
+            }
             Ok(())
         }
         _ => Ok(()),

@@ -68,7 +68,10 @@ fn new_store(
     let cpu = limits.cpu;
     store.epoch_deadline_callback(move |mut ctx| {
         let s = ctx.data_mut();
-        s.cpu_ticks += 1;
+        if s.host_calls == s.host_calls_seen {
+            s.cpu_ticks += 1;
+        }
+        s.host_calls_seen = s.host_calls;
         if s.cpu_ticks > max_ticks {
             return Err(wasmtime::format_err!("the plugin used more than {cpu:?} of CPU"));
         }

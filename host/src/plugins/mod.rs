@@ -11,10 +11,10 @@ pub mod bindings;
 pub mod call;
 mod engine;
 pub mod host;
-pub mod kv_store;
 pub mod markup;
 pub mod outbound;
 pub mod services;
+pub mod shortener;
 mod state;
 pub mod version;
 pub mod watch;
@@ -94,6 +94,7 @@ pub fn permission_name(p: Permission) -> &'static str {
         Permission::Telegram => "telegram",
         Permission::Links => "links",
         Permission::Users => "users",
+        Permission::UserData => "user-data",
         Permission::Schedule => "schedule",
         Permission::Http => "http",
     }
@@ -105,6 +106,7 @@ pub fn parse_permission(s: &str) -> Option<Permission> {
         "telegram" => Permission::Telegram,
         "links" => Permission::Links,
         "users" => Permission::Users,
+        "user-data" | "user_data" => Permission::UserData,
         "schedule" => Permission::Schedule,
         "http" => Permission::Http,
         _ => return None,
@@ -122,14 +124,16 @@ impl PluginHost {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| LoadError::Runtime(e.to_string()))?;
         Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
-        Ok(Arc::new(PluginHost {
+        let host = Arc::new(PluginHost {
             engine,
             linker,
             settings,
             services,
             plugins: RwLock::default(),
             loading: tokio::sync::Mutex::new(()),
-        }))
+        });
+        let _ = host.services.host.set(Arc::downgrade(&host));
+        Ok(host)
     }
 
     pub fn list(&self) -> Vec<Arc<Loaded>> {

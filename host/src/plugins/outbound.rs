@@ -42,6 +42,14 @@ fn host_allowed(allow: &[String], host: &str) -> bool {
     })
 }
 
+fn parse(url: &str) -> Result<Uri, OutboundError> {
+    let uri: Uri = url.parse().map_err(|_| OutboundError::Failed(format!("'{url}' is not a URL")))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(OutboundError::Failed("only http:// and https:// URLs".into()));
+    }
+    Ok(uri)
+}
+
 impl Outbound {
     pub fn new(allow: HashMap<String, Vec<String>>) -> Outbound {
         let https =
@@ -57,10 +65,7 @@ impl Outbound {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Result<(u16, Vec<u8>), OutboundError> {
-        let uri: Uri = url.parse().map_err(|_| OutboundError::Failed(format!("'{url}' is not a URL")))?;
-        if !matches!(uri.scheme_str(), Some("http" | "https")) {
-            return Err(OutboundError::Failed("only http:// and https:// URLs".into()));
-        }
+        let uri = parse(url)?;
         let host = uri.host().unwrap_or_default();
         let allowed = self.allow.get(plugin).is_some_and(|a| host_allowed(a, host));
         if !allowed {
@@ -69,6 +74,18 @@ impl Outbound {
                 "{host} is not in this plugin's allowed hosts (plugins.http_allow)"
             )));
         }
+        self.fetch(method, url, content_type, body).await
+    }
+
+    /// A request the caller has already checked against its own allow-list.
+    pub(crate) async fn fetch(
+        &self,
+        method: Method,
+        url: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<(u16, Vec<u8>), OutboundError> {
+        let uri = parse(url)?;
         let mut req = Request::builder()
             .method(method)
             .uri(uri)

@@ -22,6 +22,11 @@ pub struct PluginState {
     pub limits: StoreLimits,
     /// Ticks of guest execution seen by the epoch callback in this call.
     pub cpu_ticks: u64,
+    /// Checked imports called so far, and the count the epoch callback saw last: a tick that
+    /// ends with the guest coming back from an import was spent in the host (awaiting
+    /// Telegram, say), which the wall-clock limit covers, not the CPU limit.
+    pub host_calls: u64,
+    pub host_calls_seen: u64,
     wasi: WasiCtx,
     table: ResourceTable,
     pub stdout: MemoryOutputPipe,
@@ -52,6 +57,8 @@ impl PluginState {
             services,
             limits,
             cpu_ticks: 0,
+            host_calls: 0,
+            host_calls_seen: 0,
             wasi,
             table: ResourceTable::new(),
             stdout,
@@ -60,7 +67,8 @@ impl PluginState {
     }
 
     /// The capability check every import makes first.
-    pub fn check(&self, p: Permission) -> Result<(), HostError> {
+    pub fn check(&mut self, p: Permission) -> Result<(), HostError> {
+        self.host_calls += 1;
         if self.granted.contains(&p) {
             Ok(())
         } else {

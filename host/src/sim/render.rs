@@ -323,7 +323,8 @@ pub fn channel_message(world: &World, ch: &Channel, m: &ChannelMessage, viewer: 
         world,
         m.id,
         m.from == Some(viewer),
-        m.from.map(peer_user),
+        // Posts by the channel itself (its owner, scripted) carry no author, as on Telegram.
+        m.from.filter(|f| *f > 0).map(peer_user),
         peer_channel(ch.id),
         m.date,
         None,

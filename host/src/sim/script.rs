@@ -78,9 +78,22 @@ impl FileSpec {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SeenButton {
-    Url { text: String, url: String },
-    Callback { text: String, data: Vec<u8> },
-    Other { text: String },
+    Url {
+        text: String,
+        url: String,
+    },
+    Callback {
+        text: String,
+        data: Vec<u8>,
+    },
+    /// Copies `copied` to the clipboard when pressed.
+    Copy {
+        text: String,
+        copied: String,
+    },
+    Other {
+        text: String,
+    },
 }
 
 /// A message as the scripted user sees it.
@@ -109,6 +122,9 @@ fn buttons(markup: &Option<tl::enums::ReplyMarkup>) -> Vec<Vec<SeenButton>> {
                     tl::enums::InlineButtonType::Url(u) => SeenButton::Url { text: b.text.clone(), url: u.url.clone() },
                     tl::enums::InlineButtonType::Callback(c) => {
                         SeenButton::Callback { text: b.text.clone(), data: c.data.clone() }
+                    }
+                    tl::enums::InlineButtonType::Copy(c) => {
+                        SeenButton::Copy { text: b.text.clone(), copied: c.copy_text.clone() }
                     }
                     _ => SeenButton::Other { text: b.text.clone() },
                 })
@@ -192,6 +208,14 @@ impl SimHandle {
         let body = Body { text: text.into(), ..Body::default() };
         let mut world = self.shared.world();
         Ok(send::private(&self.shared, &mut world, user, bot, None, body, None)?.1)
+    }
+
+    /// The user answers one of the messages of their chat with the bot (`reply_to` is the
+    /// message id as the user sees it).
+    pub fn send_reply(&self, user: AccountId, bot: AccountId, reply_to: i32, text: &str) -> Result<i32, SimError> {
+        let body = Body { text: text.into(), ..Body::default() };
+        let mut world = self.shared.world();
+        Ok(send::private(&self.shared, &mut world, user, bot, Some(reply_to), body, None)?.1)
     }
 
     pub fn add_file(&self, spec: FileSpec) -> FileId {

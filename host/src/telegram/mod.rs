@@ -1,9 +1,8 @@
 //! Telegram sessions: a logged-in grammers client per bot token, on Telegram or on a
-//! simulator, with its session kept on disk.
+//! simulator, with its session kept in the store.
 
 pub mod session;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use grammers_client::Client;
@@ -16,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::TelegramConfig;
 use crate::sim::SimAddress;
+use crate::storage::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelegramError {
@@ -40,7 +40,9 @@ pub struct BotClient {
     pub username: String,
     /// Kept to write the session back on shutdown.
     session: Arc<MemorySession>,
-    session_path: std::path::PathBuf,
+    store: Store,
+    /// The id the session is stored under (from the token, known before logging in).
+    token_id: i64,
     dc_ids: Vec<i32>,
     api_id: i32,
     runner: JoinHandle<()>,
@@ -49,14 +51,14 @@ pub struct BotClient {
 impl BotClient {
     /// Opens the bot's session (stored, or fresh for the configured endpoint) and logs in only
     /// when the stored authorization is no longer valid.
-    pub async fn connect(cfg: &TelegramConfig, token: &str, data_dir: &Path) -> Result<BotClient, TelegramError> {
+    pub async fn connect(cfg: &TelegramConfig, token: &str, store: &Store) -> Result<BotClient, TelegramError> {
         let sim: Option<SimAddress> = cfg.simulator.as_deref().map(str::parse).transpose()?;
         let (api_id, api_hash) = match &sim {
             Some(s) => (s.api_id, s.api_hash.clone()),
             None => (cfg.api_id, cfg.api_hash.clone()),
         };
-        let session_path = session::path_for(data_dir, token);
-        let data = match session::load(&session_path)? {
+        let token_id = session::bot_id(token);
+        let data = match session::load(store, token_id).await? {
             Some(d) => d,
             None => match &sim {
                 Some(s) => s.session_for(token, 2),
@@ -88,7 +90,8 @@ impl BotClient {
             id: me.id().bare_id_unchecked(),
             username: me.username().unwrap_or_default().to_string(),
             session,
-            session_path,
+            store: store.clone(),
+            token_id,
             dc_ids,
             api_id,
             runner,
@@ -119,7 +122,7 @@ impl BotClient {
     }
 
     pub async fn save(&self) -> Result<(), TelegramError> {
-        session::save(self.session.as_ref(), &self.dc_ids, &self.session_path).await?;
+        session::save(self.session.as_ref(), &self.dc_ids, &self.store, self.token_id).await?;
         Ok(())
     }
 

@@ -1,22 +1,21 @@
-//! Keeps a bot's MTProto session (DC addresses, authorization keys, update state) on disk, so a
-//! restart neither logs in again (Telegram answers repeated bot logins with long FLOOD_WAITs)
-//! nor misses the updates that arrived while it was down.
+//! Keeps a bot's MTProto session (DC addresses, authorization keys, update state) in the
+//! store, so a restart neither logs in again (Telegram answers repeated bot logins with long
+//! FLOOD_WAITs) nor misses the updates that arrived while it was down.
 
 use std::net::{SocketAddrV4, SocketAddrV6};
-use std::path::{Path, PathBuf};
 
 use grammers_session::types::{ChannelState, DcOption, UpdatesState};
 use grammers_session::{Session, SessionData};
 use serde::{Deserialize, Serialize};
 
+use crate::storage::Store;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    #[error("reading session {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("session file {path} is damaged ({source}); move it away to log in afresh")]
-    Parse { path: PathBuf, source: serde_json::Error },
-    #[error("writing session {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    #[error("the stored session of bot {bot} is damaged ({source}); delete its row in `sessions` to log in afresh")]
+    Parse { bot: i64, source: serde_json::Error },
+    #[error("session store: {0}")]
+    Store(#[from] crate::storage::StoreError),
     #[error("reading the live session: {0}")]
     Live(String),
 }
@@ -55,20 +54,14 @@ fn unhex(s: &str) -> Option<[u8; 256]> {
     Some(out)
 }
 
-pub fn path_for(data_dir: &Path, token: &str) -> PathBuf {
-    let bot_id = token.split(':').next().unwrap_or("bot");
-    data_dir.join("sessions").join(format!("{bot_id}.json"))
+/// The bot id of a token (`123:abc` → 123); sessions are stored under it.
+pub fn bot_id(token: &str) -> i64 {
+    token.split(':').next().and_then(|id| id.parse().ok()).unwrap_or(0)
 }
 
-pub fn load(path: &Path) -> Result<Option<SessionData>, SessionError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(SessionError::Read { path: path.into(), source });
-        }
-    };
-    let s: Stored = serde_json::from_str(&text).map_err(|source| SessionError::Parse { path: path.into(), source })?;
+pub async fn load(store: &Store, bot: i64) -> Result<Option<SessionData>, SessionError> {
+    let Some(text) = store.session(bot).await? else { return Ok(None) };
+    let s: Stored = serde_json::from_str(&text).map_err(|source| SessionError::Parse { bot, source })?;
     let dc_options = s
         .dcs
         .into_iter()
@@ -90,9 +83,9 @@ pub fn load(path: &Path) -> Result<Option<SessionData>, SessionError> {
     }))
 }
 
-/// Writes what a session knows, atomically (temp file + rename), so a crash mid-write
-/// leaves the previous session intact.
-pub async fn save<S>(session: &S, dc_ids: &[i32], path: &Path) -> Result<(), SessionError>
+/// Writes what a session knows, in one transaction, so a crash mid-write leaves the previous
+/// session intact.
+pub async fn save<S>(session: &S, dc_ids: &[i32], store: &Store, bot: i64) -> Result<(), SessionError>
 where
     S: Session,
     S::Error: std::fmt::Display,
@@ -115,12 +108,6 @@ where
         seq: st.seq,
         channels: st.channels.iter().map(|c| (c.id, c.pts)).collect(),
     };
-    let write = |source| SessionError::Write { path: path.into(), source };
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(write)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    let text = serde_json::to_vec_pretty(&stored).map_err(|e| write(std::io::Error::other(e)))?;
-    tokio::fs::write(&tmp, text).await.map_err(write)?;
-    tokio::fs::rename(&tmp, path).await.map_err(write)
+    let text = serde_json::to_string(&stored).map_err(|e| SessionError::Live(e.to_string()))?;
+    Ok(store.save_session(bot, &text).await?)
 }

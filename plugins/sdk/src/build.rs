@@ -18,12 +18,22 @@ impl PluginInfo {
     }
 
     pub fn command(mut self, name: &str, description: &str) -> Self {
-        self.commands.push(CommandSpec { name: name.into(), description: description.into(), aliases: Vec::new(), admin_only: false });
+        self.commands.push(CommandSpec {
+            name: name.into(),
+            description: description.into(),
+            aliases: Vec::new(),
+            admin_only: false,
+        });
         self
     }
 
     pub fn admin_command(mut self, name: &str, description: &str) -> Self {
-        self.commands.push(CommandSpec { name: name.into(), description: description.into(), aliases: Vec::new(), admin_only: true });
+        self.commands.push(CommandSpec {
+            name: name.into(),
+            description: description.into(),
+            aliases: Vec::new(),
+            admin_only: true,
+        });
         self
     }
 
@@ -66,6 +76,55 @@ pub fn answer(text: impl Into<String>, alert: bool) -> Action {
 
 pub fn button_url(text: impl Into<String>, url: impl Into<String>) -> Button {
     Button { text: text.into(), action: ButtonAction::Url(url.into()) }
+}
+
+pub fn button_copy(text: impl Into<String>, copied: impl Into<String>) -> Button {
+    Button { text: text.into(), action: ButtonAction::Copy(copied.into()) }
+}
+
+/// A message to any chat (needs the `telegram` permission outside the event's own chat).
+pub fn send(chat_id: i64, text: impl Into<String>, keyboard: Option<Keyboard>) -> Action {
+    Action::Send((chat_id, Outgoing { text: text.into(), keyboard, reply_to: None }))
+}
+
+/// The user typed something wrong; they see `text`.
+pub fn bad_input(text: impl Into<String>) -> PluginError {
+    PluginError::BadInput(text.into())
+}
+
+/// Something else went wrong; logged, the user sees an apology.
+pub fn failed(text: impl Into<String>) -> PluginError {
+    PluginError::Failed(text.into())
+}
+
+/// One of the plugin's settings (`[plugins.config.<name>]`), as text.
+pub fn setting(key: &str) -> Option<String> {
+    crate::bindings::beamgram::plugin::config::get(key).filter(|v| !v.trim().is_empty())
+}
+
+/// One of the plugin's settings parsed, or `default` when unset. A value that does not parse
+/// is logged and the default used, so a typo in the config cannot break the plugin.
+pub fn setting_or<T: std::str::FromStr>(key: &str, default: T) -> T {
+    match setting(key) {
+        None => default,
+        Some(v) => v.trim().parse().unwrap_or_else(|_| {
+            log_warn(&format!("config {key} = {v:?} is not valid; using the default"));
+            default
+        }),
+    }
+}
+
+/// `url` through the user's shortener, or `url` itself with a note for the user when the
+/// shortener failed (needs the `links` permission). Never fails: a reply must not wait on a
+/// shortener.
+pub fn shorten_or_plain(user_id: i64, url: &str) -> (String, Option<String>) {
+    match crate::bindings::beamgram::plugin::links::shorten(user_id, url) {
+        Ok(short) => (short, None),
+        Err(e) => {
+            log_warn(&format!("shortener: {e:?}"));
+            (url.to_string(), Some("(Your link shortener did not answer, so these are the plain links.)".into()))
+        }
+    }
 }
 
 pub fn button_callback(text: impl Into<String>, data: impl Into<String>) -> Button {

@@ -33,7 +33,7 @@ pub mod bindings {
 mod build;
 
 pub use bindings::beamgram::plugin::types::*;
-pub use bindings::beamgram::plugin::{clock, http, kv, links, log, schedule, telegram, users};
+pub use bindings::beamgram::plugin::{bot, clock, config, http, kv, links, log, schedule, telegram, users};
 pub use build::*;
 
 /// The interface version this SDK implements; the host checks it at load.
@@ -59,6 +59,17 @@ pub trait Plugin {
         Ok(Vec::new())
     }
 
+    /// A file before any reply (wants `FILE_GATE`): return actions to hold it back (and answer
+    /// instead), nothing to let it through.
+    fn on_file_gate(_file: FileReceived) -> Outcome {
+        Ok(Vec::new())
+    }
+
+    /// After the replies to a file went out (wants `FILE_REPLIED`), with their message ids.
+    fn on_file_replied(_file: FileReplied) -> Outcome {
+        Ok(Vec::new())
+    }
+
     fn on_text(_message: TextMessage) -> Outcome {
         Ok(Vec::new())
     }
@@ -74,6 +85,8 @@ pub fn dispatch<P: Plugin>(event: Event) -> Outcome {
         Event::Command(c) => P::on_command(c),
         Event::Callback(c) => P::on_callback(c),
         Event::FileReceived(f) => P::on_file(f),
+        Event::FileGate(f) => P::on_file_gate(f),
+        Event::FileReplied(f) => P::on_file_replied(f),
         Event::Text(t) => P::on_text(t),
         Event::WakeUp(w) => P::on_wake_up(w),
     }
@@ -102,8 +115,9 @@ macro_rules! register {
 /// Everything a plugin usually needs.
 pub mod prelude {
     pub use crate::{
-        API_VERSION, Action, Button, ButtonAction, Callback, Command, EventKinds, FileReceived, Keyboard, Outcome,
-        Outgoing, Permission, Plugin, PluginError, PluginInfo, TextMessage, WakeUp, answer, button_callback, button_url,
-        log_info, log_warn, reply, reply_with,
+        API_VERSION, Action, Button, ButtonAction, Callback, Command, EventKinds, FileReceived, FileReplied, Keyboard,
+        MessageRef, Outcome, Outgoing, Permission, Plugin, PluginError, PluginInfo, TextMessage, WakeUp, answer,
+        bad_input, button_callback, button_copy, button_url, failed, log_info, log_warn, reply, reply_with, send,
+        setting, setting_or, shorten_or_plain,
     };
 }

@@ -3,7 +3,9 @@
 
 use crate::plugins::bindings::beamgram::plugin::links::Host;
 use crate::plugins::bindings::types::{FileInfo, FileLinks, HostError, MediaKind, Permission};
+use crate::plugins::host::kv::host_error;
 use crate::plugins::host::telegram::{failed, peer};
+use crate::plugins::shortener::{self, KEY_SETTING, SITE_SETTING};
 use crate::plugins::state::PluginState;
 use crate::stream::StreamError;
 use crate::stream::props::{self, FileProps};
@@ -72,5 +74,36 @@ impl Host for PluginState {
             }
         };
         Ok(result.await)
+    }
+
+    async fn shorten(&mut self, user_id: i64, url: String) -> wasmtime::Result<Result<String, HostError>> {
+        if let Err(e) = self.check(Permission::Links) {
+            return Ok(Err(e));
+        }
+        let services = self.services.clone();
+        let setting = |k| services.store.user_setting(user_id, k);
+        let (site, key) = match (setting(SITE_SETTING).await, setting(KEY_SETTING).await) {
+            (Ok(Some(site)), Ok(Some(key))) => (site, key),
+            (Ok(_), Ok(_)) => return Ok(Ok(url)),
+            (Err(e), _) | (_, Err(e)) => return Ok(Err(host_error(e))),
+        };
+        let short = shortener::shorten(&services.outbound, &services.shortener, &site, &key, &url).await;
+        Ok(short.map_err(|e| {
+            tracing::info!(plugin = %self.plugin, user_id, %site, "shortening failed: {e}");
+            HostError::Failed(e.to_string())
+        }))
+    }
+
+    async fn shortener_sites(&mut self) -> wasmtime::Result<Vec<String>> {
+        Ok(self.services.shortener.sites.clone())
+    }
+
+    async fn deep_link(&mut self, payload: String) -> wasmtime::Result<String> {
+        let username = self.services.bot.as_ref().map(|b| b.username.as_str()).unwrap_or_default();
+        // Telegram takes `A-Z a-z 0-9 _ -` in a start payload; anything else is escaped (and
+        // then will not survive the trip, which the plugin learns from testing its link).
+        const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_');
+        let payload = percent_encoding::utf8_percent_encode(&payload, KEEP);
+        Ok(format!("https://t.me/{username}?start={payload}"))
     }
 }

@@ -1,9 +1,11 @@
 //! The host side of each WIT import, one module per interface; every one checks the calling
 //! plugin's grant before doing anything.
 
+mod bot;
 mod clock;
+mod config;
 mod http;
-mod kv;
+pub mod kv;
 pub mod links;
 mod log;
 mod schedule;

@@ -21,6 +21,11 @@ pub fn failed(e: grammers_client::InvocationError) -> HostError {
         grammers_client::InvocationError::Rpc(r) if r.name == "MESSAGE_ID_INVALID" || r.name == "PEER_ID_INVALID" => {
             HostError::NotFound
         }
+        grammers_client::InvocationError::Rpc(r)
+            if matches!(r.name.as_str(), "USER_IS_BLOCKED" | "INPUT_USER_DEACTIVATED" | "USER_DEACTIVATED") =>
+        {
+            HostError::Blocked
+        }
         other => HostError::Failed(other.to_string()),
     }
 }
@@ -55,7 +60,7 @@ impl BotCall {
 }
 
 impl PluginState {
-    pub fn bot_call(&self, p: Permission) -> Result<BotCall, HostError> {
+    pub fn bot_call(&mut self, p: Permission) -> Result<BotCall, HostError> {
         self.check(p)?;
         Ok(BotCall { services: self.services.clone(), plugin: self.plugin.clone() })
     }
@@ -65,7 +70,102 @@ impl BotCall {
     async fn send(&self, chat_id: i64, message: Outgoing) -> Result<i32, HostError> {
         let bot = self.bot()?;
         let input = markup::message(&self.plugin, &message).map_err(HostError::Limit)?;
-        bot.client.send_message(peer(bot, chat_id)?, input).await.map(|m| m.id()).map_err(failed)
+        let sent = bot.client.send_message(peer(bot, chat_id)?, input).await.map(|m| m.id()).map_err(failed);
+        self.note_blocked(chat_id, &sent).await;
+        sent
+    }
+
+    /// Remembers users who blocked the bot (the statistics count them; writing again clears it).
+    async fn note_blocked<T>(&self, chat_id: i64, r: &Result<T, HostError>) {
+        if matches!(r, Err(HostError::Blocked))
+            && chat_id > 0
+            && let Err(e) = self.services.store.set_blocked_bot(chat_id).await
+        {
+            tracing::warn!("store: {e}");
+        }
+    }
+
+    async fn forward(&self, from: i64, ids: Vec<i32>, to: i64, drop_author: bool) -> Result<Vec<i32>, HostError> {
+        use grammers_client::tl;
+        let bot = self.bot()?;
+        if ids.is_empty() || ids.len() > 100 {
+            return Err(HostError::Limit("1 to 100 messages per call".into()));
+        }
+        let random_id: Vec<i64> = ids.iter().map(|_| rand::random()).collect();
+        let request = tl::functions::messages::ForwardMessages {
+            silent: false,
+            background: false,
+            with_my_score: false,
+            drop_author,
+            drop_media_captions: false,
+            from_peer: peer(bot, from)?.into(),
+            id: ids,
+            random_id: random_id.clone(),
+            to_peer: peer(bot, to)?.into(),
+            top_msg_id: None,
+            reply_to: None,
+            schedule_date: None,
+            schedule_repeat_period: None,
+            send_as: None,
+            noforwards: false,
+            quick_reply_shortcut: None,
+            allow_paid_floodskip: false,
+            effect: None,
+            video_timestamp: None,
+            allow_paid_stars: None,
+            suggested_post: None,
+            from_ephemeral: false,
+        };
+        let result = bot.client.invoke(&request).await.map_err(failed);
+        self.note_blocked(to, &result).await;
+        let updates = match result? {
+            tl::enums::Updates::Updates(u) => u.updates,
+            tl::enums::Updates::Combined(u) => u.updates,
+            _ => Vec::new(),
+        };
+        // Telegram tells which random id became which message id.
+        let by_random: std::collections::HashMap<i64, i32> = updates
+            .iter()
+            .filter_map(|u| match u {
+                tl::enums::Update::MessageId(m) => Some((m.random_id, m.id)),
+                _ => None,
+            })
+            .collect();
+        Ok(random_id.iter().filter_map(|r| by_random.get(r).copied()).collect())
+    }
+
+    async fn send_document(
+        &self,
+        chat_id: i64,
+        name: String,
+        content: Vec<u8>,
+        caption: String,
+    ) -> Result<i32, HostError> {
+        const MAX: usize = 10 * 1024 * 1024;
+        let bot = self.bot()?;
+        if content.len() > MAX {
+            return Err(HostError::Limit(format!("documents are at most {MAX} bytes")));
+        }
+        let size = content.len();
+        let mut reader = std::io::Cursor::new(content);
+        let uploaded =
+            bot.client.upload_stream(&mut reader, size, name).await.map_err(|e| HostError::Failed(e.to_string()))?;
+        let input = grammers_client::message::InputMessage::new().text(caption).document(uploaded);
+        let sent = bot.client.send_message(peer(bot, chat_id)?, input).await.map(|m| m.id()).map_err(failed);
+        self.note_blocked(chat_id, &sent).await;
+        sent
+    }
+
+    async fn resolve(&self, username: &str) -> Result<i64, HostError> {
+        let bot = self.bot()?;
+        let name = username.trim().trim_start_matches('@');
+        if name.is_empty() || name.len() > 64 {
+            return Err(HostError::NotFound);
+        }
+        match bot.client.resolve_username(name).await.map_err(failed)? {
+            Some(p) => Ok(p.id().bot_api_dialog_id_unchecked()),
+            None => Err(HostError::NotFound),
+        }
     }
 
     async fn edit(&self, target: MessageRef, message: Outgoing) -> Result<(), HostError> {
@@ -118,6 +218,42 @@ impl Host for PluginState {
             Err(e) => return Ok(Err(e)),
         };
         Ok(call.delete(target).await)
+    }
+
+    async fn forward_messages(
+        &mut self,
+        from_chat: i64,
+        ids: Vec<i32>,
+        to_chat: i64,
+        drop_author: bool,
+    ) -> wasmtime::Result<Result<Vec<i32>, HostError>> {
+        let call = match self.bot_call(Permission::Telegram) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(call.forward(from_chat, ids, to_chat, drop_author).await)
+    }
+
+    async fn send_document(
+        &mut self,
+        chat_id: i64,
+        file_name: String,
+        content: Vec<u8>,
+        caption: String,
+    ) -> wasmtime::Result<Result<i32, HostError>> {
+        let call = match self.bot_call(Permission::Telegram) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(call.send_document(chat_id, file_name, content, caption).await)
+    }
+
+    async fn resolve_username(&mut self, username: String) -> wasmtime::Result<Result<i64, HostError>> {
+        let call = match self.bot_call(Permission::Telegram) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(call.resolve(&username).await)
     }
 
     async fn get_messages(

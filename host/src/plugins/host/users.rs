@@ -1,24 +1,137 @@
-//! `users`: not served by this version — the user store arrives with the storage layer. The
-//! grant is still checked, so a plugin without it learns `denied`, not `failed`.
+//! `users`: the bot's users. Listing, banning and statistics need the `users` grant; one
+//! user's record and settings need `user-data`.
 
-use crate::plugins::bindings::beamgram::plugin::users::{Host, User};
+use crate::plugins::bindings::beamgram::plugin::users::{BotStats, Host, PluginStatus, User};
 use crate::plugins::bindings::types::{HostError, Permission};
+use crate::plugins::host::kv::host_error;
+use crate::plugins::services::HostServices;
 use crate::plugins::state::PluginState;
+use crate::storage::StoredUser;
 
-fn unavailable() -> HostError {
-    HostError::Failed("the users interface is not available in this version of beamgram".into())
+fn user(u: StoredUser) -> User {
+    User {
+        id: u.id,
+        name: u.name,
+        username: u.username,
+        first_seen_ms: u.first_seen_ms.max(0) as u64,
+        last_seen_ms: u.last_seen_ms.max(0) as u64,
+        banned: u.banned,
+        verified_until_ms: u.verified_until_ms.map(|v| v.max(0) as u64),
+        blocked_bot: u.blocked_bot,
+    }
+}
+
+fn users(v: Vec<StoredUser>) -> Vec<User> {
+    v.into_iter().map(user).collect()
+}
+
+async fn stats(services: &HostServices) -> Result<BotStats, HostError> {
+    {
+        let store = &services.store;
+        let counts = store.user_counts().await.map_err(host_error)?;
+        let (files, file_bytes) = store.file_totals().await.map_err(host_error)?;
+        let pending = store.jobs_pending().await.map_err(host_error)?;
+        let load = |f: fn(&crate::metrics::Metrics) -> &std::sync::atomic::AtomicU64| {
+            services.stream_metrics.as_deref().map(|m| f(m).load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(0)
+        };
+        let plugins = services
+            .plugin_host()
+            .map(|h| h.list())
+            .unwrap_or_default()
+            .iter()
+            .map(|p| PluginStatus {
+                name: p.info.name.clone(),
+                version: p.info.version.clone(),
+                commands: p.info.commands.len() as u32,
+            })
+            .collect();
+        Ok(BotStats {
+            users: counts.total,
+            banned: counts.banned,
+            blocked_bot: counts.blocked_bot,
+            files,
+            file_bytes,
+            active_streams: load(|m| &m.active_streams),
+            bytes_served: load(|m| &m.bytes_streamed),
+            pending_wake_ups: pending,
+            plugins,
+        })
+    }
 }
 
 impl Host for PluginState {
     async fn count(&mut self) -> wasmtime::Result<Result<u64, HostError>> {
-        Ok(self.check(Permission::Users).and(Err(unavailable())))
+        if let Err(e) = self.check(Permission::Users) {
+            return Ok(Err(e));
+        }
+        Ok(self.services.store.user_counts().await.map(|c| c.total).map_err(host_error))
     }
 
-    async fn page(&mut self, _offset: u64, _limit: u32) -> wasmtime::Result<Result<Vec<User>, HostError>> {
-        Ok(self.check(Permission::Users).and(Err(unavailable())))
+    async fn page(&mut self, offset: u64, limit: u32) -> wasmtime::Result<Result<Vec<User>, HostError>> {
+        if let Err(e) = self.check(Permission::Users) {
+            return Ok(Err(e));
+        }
+        Ok(self.services.store.users_page(offset, limit).await.map(users).map_err(host_error))
     }
 
-    async fn set_banned(&mut self, _user_id: i64, _banned: bool) -> wasmtime::Result<Result<bool, HostError>> {
-        Ok(self.check(Permission::Users).and(Err(unavailable())))
+    async fn after(&mut self, after_id: i64, limit: u32) -> wasmtime::Result<Result<Vec<User>, HostError>> {
+        if let Err(e) = self.check(Permission::Users) {
+            return Ok(Err(e));
+        }
+        Ok(self.services.store.users_after(after_id, limit).await.map(users).map_err(host_error))
+    }
+
+    async fn set_banned(&mut self, user_id: i64, banned: bool) -> wasmtime::Result<Result<bool, HostError>> {
+        if let Err(e) = self.check(Permission::Users) {
+            return Ok(Err(e));
+        }
+        tracing::info!(plugin = %self.plugin, user_id, banned, "ban changed by a plugin");
+        Ok(self.services.store.set_banned(user_id, banned).await.map_err(host_error))
+    }
+
+    async fn stats(&mut self) -> wasmtime::Result<Result<BotStats, HostError>> {
+        if let Err(e) = self.check(Permission::Users) {
+            return Ok(Err(e));
+        }
+        let services = self.services.clone();
+        Ok(stats(&services).await)
+    }
+
+    async fn get(&mut self, user_id: i64) -> wasmtime::Result<Result<Option<User>, HostError>> {
+        if let Err(e) = self.check(Permission::UserData) {
+            return Ok(Err(e));
+        }
+        Ok(self.services.store.user(user_id).await.map(|u| u.map(user)).map_err(host_error))
+    }
+
+    async fn set_verified_until(
+        &mut self,
+        user_id: i64,
+        until_ms: Option<u64>,
+    ) -> wasmtime::Result<Result<(), HostError>> {
+        if let Err(e) = self.check(Permission::UserData) {
+            return Ok(Err(e));
+        }
+        let until = until_ms.map(|v| v.min(i64::MAX as u64) as i64);
+        Ok(self.services.store.set_verified_until(user_id, until).await.map_err(host_error))
+    }
+
+    async fn get_setting(&mut self, user_id: i64, key: String) -> wasmtime::Result<Result<Option<String>, HostError>> {
+        if let Err(e) = self.check(Permission::UserData) {
+            return Ok(Err(e));
+        }
+        Ok(self.services.store.user_setting(user_id, &key).await.map_err(host_error))
+    }
+
+    async fn set_setting(
+        &mut self,
+        user_id: i64,
+        key: String,
+        value: Option<String>,
+    ) -> wasmtime::Result<Result<(), HostError>> {
+        if let Err(e) = self.check(Permission::UserData) {
+            return Ok(Err(e));
+        }
+        Ok(self.services.store.set_user_setting(user_id, &key, value.as_deref()).await.map_err(host_error))
     }
 }

@@ -208,6 +208,12 @@ pub fn get_messages(
         .map(|m| {
             let id = match m {
                 tl::enums::InputMessage::Id(i) => i.id,
+                // "The message this one answers" (how clients fetch a reply's target).
+                tl::enums::InputMessage::ReplyTo(r) => world
+                    .private_by_owner_id(me, r.id)
+                    .and_then(|p| p.reply_to)
+                    .and_then(|i| world.private.get(i))
+                    .map_or(0, |target| target.id_for(me)),
                 _ => 0,
             };
             match world.private_by_owner_id(me, id) {

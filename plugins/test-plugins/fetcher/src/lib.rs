@@ -6,7 +6,9 @@ struct Fetcher;
 
 impl Plugin for Fetcher {
     fn info() -> PluginInfo {
-        PluginInfo::new("fetcher", "0.1.0").command("fetch", "Fetch a URL").permission(Permission::Http, "fetches what you ask")
+        PluginInfo::new("fetcher", "0.1.0")
+            .command("fetch", "Fetch a URL")
+            .permission(Permission::Http, "fetches what you ask")
     }
 
     fn on_command(c: Command) -> Outcome {

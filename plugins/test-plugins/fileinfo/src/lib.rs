@@ -23,8 +23,14 @@ impl Plugin for FileInfoPlugin {
             (Some(w), Some(h)) => format!(" {w}x{h}"),
             _ => String::new(),
         };
-        let keyboard = vec![vec![button_url("Watch", file.links.watch_url.clone()), button_url("Download", file.links.download_url.clone())]];
-        Ok(vec![reply_with(format!("{} · {} bytes · {}{}\nstream: {}", file.name, file.size, kind, size, file.links.stream_url), keyboard)])
+        let keyboard = vec![vec![
+            button_url("Watch", file.links.watch_url.clone()),
+            button_url("Download", file.links.download_url.clone()),
+        ]];
+        Ok(vec![reply_with(
+            format!("{} · {} bytes · {}{}\nstream: {}", file.name, file.size, kind, size, file.links.stream_url),
+            keyboard,
+        )])
     }
 }
 

@@ -25,8 +25,12 @@ impl Plugin for Hello {
     fn on_command(c: Command) -> Outcome {
         match c.name.as_str() {
             "hello" => {
-                let keyboard: Keyboard = vec![vec![button_callback("Again", "again"), button_url("Docs", "https://example.org/docs")]];
-                Ok(vec![reply_with(format!("hello v{VARIANT}, {}", if c.raw_args.is_empty() { "world" } else { &c.raw_args }), keyboard)])
+                let keyboard: Keyboard =
+                    vec![vec![button_callback("Again", "again"), button_url("Docs", "https://example.org/docs")]];
+                Ok(vec![reply_with(
+                    format!("hello v{VARIANT}, {}", if c.raw_args.is_empty() { "world" } else { &c.raw_args }),
+                    keyboard,
+                )])
             }
             "count" => {
                 let key = format!("count:{}", c.user_id);

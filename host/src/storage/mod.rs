@@ -1,0 +1,120 @@
+//! The host's durable state: users, plugin kv namespaces, scheduled jobs, the link-signing
+//! secret, the record of every file and the Telegram sessions, in one database.
+//!
+//! SQLite (a file under the data folder, WAL) is the backend built in. Everything above this
+//! module talks to [`Store`] only, in terms of the bot's own types, and the SQL is kept
+//! portable; `DATABASE_URL` chooses the backend, so a PostgreSQL one slots in here without
+//! touching handlers or plugins.
+
+mod files;
+mod jobs;
+mod kv;
+mod migrate;
+mod secrets;
+mod sessions;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use files::FileRecord;
+pub use jobs::Job;
+pub use kv::{MAX_KEY, MAX_KEYS, MAX_VALUE};
+pub use users::{SeenUser, StoredUser, UserCounts};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {url}: {problem}")]
+    Open { url: String, problem: String },
+    #[error("database migration {version} failed: {source}")]
+    Migrate { version: i64, source: sqlx::Error },
+    #[error("the database was written by a newer beamgram (schema {found}, this build knows {known})")]
+    TooNew { found: i64, known: i64 },
+    #[error("{0}")]
+    Limit(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: sqlx::SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database named by `url`, or `beamgram.db` in `data_dir`
+    /// when there is none, and brings its schema up to date.
+    pub async fn open(url: Option<&str>, data_dir: &Path) -> Result<Store, StoreError> {
+        let url = match url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => u.to_string(),
+            None => {
+                std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Open {
+                    url: data_dir.display().to_string(),
+                    problem: format!("cannot create the data folder: {e}"),
+                })?;
+                format!("sqlite://{}", data_dir.join("beamgram.db").display())
+            }
+        };
+        let open_err = |problem: String| StoreError::Open { url: redact(&url), problem };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(open_err(
+                "this build has the SQLite backend only (use sqlite://PATH, or leave DATABASE_URL unset)".into(),
+            ));
+        }
+        if url.starts_with("mongodb") {
+            return Err(open_err(
+                "MongoDB is not supported; leave DATABASE_URL unset to use SQLite in the data folder".into(),
+            ));
+        }
+        let options = SqliteConnectOptions::from_str(&url)
+            .map_err(|e| open_err(e.to_string()))?
+            .create_if_missing(true)
+            // WAL: readers never wait for the writer; with synchronous=NORMAL a committed
+            // transaction survives the process being killed (only a power cut can lose the
+            // last ones).
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| open_err(e.to_string()))?;
+        migrate::run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// A private database in memory, for unit tests and the benchmark.
+    pub async fn in_memory() -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
+        // One connection: each in-memory connection would be a database of its own.
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        migrate::run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Unix time in milliseconds, as stored.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The URL without a password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,83 @@
+//! Deletes the bot's file replies after a while, with a notice to the user. The deletion is a
+//! durable wake-up in the host's store: it still happens after a restart.
+//!
+//! Config (`[plugins.config.auto-delete]`): `enabled` (false), `after_secs` (1800).
+
+use beamgram_plugin::prelude::*;
+use beamgram_plugin::{HostError, clock, schedule, telegram};
+use serde::{Deserialize, Serialize};
+
+struct AutoDelete;
+
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    chat: i64,
+    /// The replies, then the notice.
+    messages: Vec<i32>,
+    notice: Option<i32>,
+    name: String,
+}
+
+fn human(secs: u64) -> String {
+    match secs {
+        s if s % 3600 == 0 && s >= 3600 => format!("{} h", s / 3600),
+        s if s % 60 == 0 && s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+impl Plugin for AutoDelete {
+    fn info() -> PluginInfo {
+        PluginInfo::new("auto-delete", env!("CARGO_PKG_VERSION"))
+            .wants(EventKinds::FILE_REPLIED)
+            .permission(Permission::Schedule, "to delete the messages later, even after a restart")
+            .permission(Permission::Telegram, "to delete the bot's messages and tell the user")
+    }
+
+    fn on_file_replied(f: FileReplied) -> Outcome {
+        if !setting_or("enabled", false) || f.replies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let after: u64 = setting_or("after_secs", 1800).max(1);
+        let notice = telegram::send_message(
+            f.chat_id,
+            &Outgoing {
+                text: format!("⏳ These links will be deleted in {}. Save what you need now.", human(after)),
+                keyboard: None,
+                reply_to: f.replies.first().map(|r| r.message_id),
+            },
+        )
+        .ok();
+        let pending = Pending {
+            chat: f.chat_id,
+            messages: f.replies.iter().filter(|r| r.chat_id == f.chat_id).map(|r| r.message_id).collect(),
+            notice,
+            name: f.file.name.clone(),
+        };
+        let payload = serde_json::to_string(&pending).map_err(|e| failed(e.to_string()))?;
+        schedule::wake_at(clock::now_ms() + after * 1000, &payload).map_err(|e| failed(format!("{e:?}")))?;
+        Ok(Vec::new())
+    }
+
+    fn on_wake_up(w: WakeUp) -> Outcome {
+        let Ok(p) = serde_json::from_str::<Pending>(&w.payload) else {
+            log_warn("a wake-up this plugin does not understand; dropped");
+            return Ok(Vec::new());
+        };
+        for id in p.messages.iter().chain(p.notice.iter()) {
+            match telegram::delete_message(MessageRef { chat_id: p.chat, message_id: *id }) {
+                // Already gone (the user deleted it): nothing left to do.
+                Ok(()) | Err(HostError::NotFound) => {}
+                // Anything else is retried by the host with the whole wake-up.
+                Err(e) => return Err(failed(format!("deleting {id}: {e:?}"))),
+            }
+        }
+        Ok(vec![send(
+            p.chat,
+            format!("🗑 The links for {} were deleted. Send the file again for new ones.", p.name),
+            None,
+        )])
+    }
+}
+
+beamgram_plugin::register!(AutoDelete);
