@@ -84,14 +84,34 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
-    let mut child =
-        beamgram(&["demo", "--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("demo starts");
+    // From the top of the repository, as `just demo` runs it: the first-party plugins in
+    // plugins/dist answer.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut child = beamgram(&["demo", "--port", "0"])
+        .current_dir(&root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("demo starts");
     let mut out = Lines::of(child.stdout.take().expect("stdout"));
     let mut err = Lines::of(child.stderr.take().expect("stderr"));
     out.wait_for("bot → Demo User", Duration::from_secs(60));
-    out.wait_for("sample.mp4", Duration::from_secs(5));
-    out.wait_for("MiB · video/mp4", Duration::from_secs(5));
+    out.wait_for("📄 sample.mp4", Duration::from_secs(5));
+    out.wait_for("1.2 MiB · video/mp4", Duration::from_secs(5));
+    out.wait_for("⏱ 0:00:08", Duration::from_secs(5));
+    out.wait_for("🖥 640×360", Duration::from_secs(5));
+    out.wait_for("[🔗 Copy link: copies http", Duration::from_secs(5));
+    let stream = out.wait_for("  stream:   ", Duration::from_secs(5));
+    let url = stream.split_whitespace().last().expect("stream url").to_string();
     out.wait_for("press Ctrl-C to stop", Duration::from_secs(5));
+    match Command::new("curl").args(["-sS", "--fail", &url]).output() {
+        Ok(o) => {
+            assert!(o.status.success(), "the printed stream link works");
+            assert_eq!(o.stdout, beamgram::demo::SAMPLE_VIDEO, "byte for byte");
+        }
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("curl is needed on CI: {e}"),
+        Err(e) => eprintln!("SKIPPED the curl check of the demo's link: {e}"),
+    }
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(20));
     assert!(status.success(), "exit status {status:?}; stderr:\n{}", err.rest());

@@ -126,7 +126,7 @@ fn first_party_grants() -> std::collections::BTreeMap<String, Vec<String>> {
         g("start", &[]),
         g("file-info", &["links"]),
         g("batch", &["telegram", "links"]),
-        g("auto-delete", &["schedule", "telegram"]),
+        g("auto-delete", &["schedule", "telegram", "kv"]),
         g("shortener", &["user-data", "links"]),
         g("verify", &["user-data", "kv", "links", "schedule"]),
         g("admin", &["users", "telegram", "kv", "schedule"]),

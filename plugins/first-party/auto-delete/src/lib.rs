@@ -4,7 +4,7 @@
 //! Config (`[plugins.config.auto-delete]`): `enabled` (false), `after_secs` (1800).
 
 use beamgram_plugin::prelude::*;
-use beamgram_plugin::{HostError, clock, schedule, telegram};
+use beamgram_plugin::{HostError, clock, kv, schedule, telegram};
 use serde::{Deserialize, Serialize};
 
 struct AutoDelete;
@@ -12,10 +12,12 @@ struct AutoDelete;
 #[derive(Serialize, Deserialize)]
 struct Pending {
     chat: i64,
-    /// The replies, then the notice.
+    /// The replies.
     messages: Vec<i32>,
-    notice: Option<i32>,
     name: String,
+    /// Where the notice's message id is kept: the notice goes out after the job is stored
+    /// (a crash in between must not lose the deletion), so its id is not in the payload.
+    notice_key: String,
 }
 
 fn human(secs: u64) -> String {
@@ -32,6 +34,7 @@ impl Plugin for AutoDelete {
             .wants(EventKinds::FILE_REPLIED)
             .permission(Permission::Schedule, "to delete the messages later, even after a restart")
             .permission(Permission::Telegram, "to delete the bot's messages and tell the user")
+            .permission(Permission::Kv, "to find the notice again when deleting")
     }
 
     fn on_file_replied(f: FileReplied) -> Outcome {
@@ -39,6 +42,15 @@ impl Plugin for AutoDelete {
             return Ok(Vec::new());
         }
         let after: u64 = setting_or("after_secs", 1800).max(1);
+        let notice_key = format!("notice:{}:{}", f.chat_id, f.message_id);
+        let pending = Pending {
+            chat: f.chat_id,
+            messages: f.replies.iter().filter(|r| r.chat_id == f.chat_id).map(|r| r.message_id).collect(),
+            name: f.file.name.clone(),
+            notice_key: notice_key.clone(),
+        };
+        let payload = serde_json::to_string(&pending).map_err(|e| failed(e.to_string()))?;
+        schedule::wake_at(clock::now_ms() + after * 1000, &payload).map_err(|e| failed(format!("{e:?}")))?;
         let notice = telegram::send_message(
             f.chat_id,
             &Outgoing {
@@ -46,16 +58,10 @@ impl Plugin for AutoDelete {
                 keyboard: None,
                 reply_to: f.replies.first().map(|r| r.message_id),
             },
-        )
-        .ok();
-        let pending = Pending {
-            chat: f.chat_id,
-            messages: f.replies.iter().filter(|r| r.chat_id == f.chat_id).map(|r| r.message_id).collect(),
-            notice,
-            name: f.file.name.clone(),
-        };
-        let payload = serde_json::to_string(&pending).map_err(|e| failed(e.to_string()))?;
-        schedule::wake_at(clock::now_ms() + after * 1000, &payload).map_err(|e| failed(format!("{e:?}")))?;
+        );
+        if let Ok(id) = notice {
+            let _ = kv::set(&notice_key, id.to_string().as_bytes());
+        }
         Ok(Vec::new())
     }
 
@@ -64,7 +70,12 @@ impl Plugin for AutoDelete {
             log_warn("a wake-up this plugin does not understand; dropped");
             return Ok(Vec::new());
         };
-        for id in p.messages.iter().chain(p.notice.iter()) {
+        let notice: Option<i32> = kv::get(&p.notice_key)
+            .ok()
+            .flatten()
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|v| v.parse().ok());
+        for id in p.messages.iter().chain(notice.iter()) {
             match telegram::delete_message(MessageRef { chat_id: p.chat, message_id: *id }) {
                 // Already gone (the user deleted it): nothing left to do.
                 Ok(()) | Err(HostError::NotFound) => {}
