@@ -399,3 +399,23 @@ async fn allowed_users_only() {
     assert!(h.channel_messages(host.w.bin).is_empty(), "nothing was copied for a stranger");
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_album_gets_a_reply_per_file_without_flood_wait() {
+    let host = host_with(|c, _| with_first_party(c, &["file-info"])).await;
+    let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
+    // Telegram's per-chat rate, a little looser than the one the bot keeps to.
+    h.set_chat_limit(Some(beamgram::sim::chat_limit::ChatLimit { burst: 4, interval: Duration::from_secs(1) }));
+    for i in 0..8 {
+        h.send_file(user, bot, FileSpec::document(&format!("page-{i}.jpg"), "image/jpeg", vec![i; 500]), "")
+            .expect("send");
+    }
+    h.wait_for(WAIT, "eight replies", |s| {
+        let replies = s.messages_from(bot, user);
+        (0..8).all(|i| replies.iter().any(|m| m.text.contains(&format!("page-{i}.jpg")))).then_some(())
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the bot sent {:#?}", h.messages_from(bot, user)));
+    assert_eq!(h.chat_floods(), 0, "no reply was refused for going too fast");
+    host.stop().await;
+}

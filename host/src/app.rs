@@ -45,6 +45,7 @@ pub struct App {
     signer: LinkSigner,
     plugins: Arc<PluginHost>,
     store: Store,
+    pacer: Arc<crate::telegram::pacer::Pacer>,
     listener: TcpListener,
     public_url: String,
 }
@@ -98,6 +99,7 @@ impl App {
         let streamer = Arc::new(ByteStreamer::new(pool, props, &settings, metrics.clone()));
         let signer = LinkSigner::new(secret, config.telegram.bin_channel, config.links.hash_length, &public_url);
         tracing::info!(%public_url, "links point here");
+        let pacer = Arc::new(crate::telegram::pacer::Pacer::default());
         let mut services = HostServices::new(
             store.clone(),
             crate::plugins::outbound::Outbound::new(config.plugins.http_allow.clone().into_iter().collect()),
@@ -108,6 +110,7 @@ impl App {
             streamer: Some(streamer.clone()),
             signer: Some(signer.clone()),
             username: main.username.clone(),
+            pacer: pacer.clone(),
         });
         services.config = config.plugins.config.iter().map(|(k, v)| (k.clone(), v.as_text())).collect();
         services.shortener = ShortenerSettings {
@@ -122,7 +125,7 @@ impl App {
         } else {
             tracing::warn!(dir = %config.plugins.dir.display(), "no plugin folder: only built-in behaviour (build plugins with `just plugins`)");
         }
-        Ok(App { config, main, helpers, streamer, signer, plugins, store, listener, public_url })
+        Ok(App { config, main, helpers, streamer, signer, plugins, store, pacer, listener, public_url })
     }
 
     pub fn bot_id(&self) -> i64 {
@@ -161,6 +164,7 @@ impl App {
             Some(self.plugins.clone()),
             self.main.username.clone(),
             self.store.clone(),
+            self.pacer.clone(),
         ));
         bot::dispatch::publish_commands(&ctx).await;
         let trigger = async {

@@ -103,6 +103,7 @@ fn allowed(plugin: &Loaded, origin: &Origin<'_>, chat: i64) -> Result<(), Action
 
 async fn send(bot: &BotSide, plugin: &str, chat: i64, o: &Outgoing) -> Result<i32, ActionError> {
     let input = markup::message(plugin, o).map_err(ActionError::Invalid)?;
+    bot.pacer.ready(chat).await;
     let m =
         bot.client.send_message(peer(bot, chat).map_err(|e| ActionError::Invalid(format!("{e:?}")))?, input).await?;
     Ok(m.id())

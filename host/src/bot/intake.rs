@@ -86,6 +86,7 @@ async fn on_file(ctx: &BotContext, m: &Message, media: Media) -> Result<(), Invo
     if to_plugins(ctx, m, copy.id(), links.clone()).await {
         return Ok(());
     }
+    ctx.pacer.ready(m.peer_id().bot_api_dialog_id_unchecked()).await;
     builtin_reply(m, &info, &links).await
 }
 

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::links::LinkSigner;
 use crate::plugins::PluginHost;
 use crate::storage::Store;
+use crate::telegram::pacer::Pacer;
 use crate::telegram::{BotClient, TelegramError};
 
 /// How long running handlers get to finish once shutdown starts.
@@ -40,6 +41,8 @@ pub struct BotContext {
     pub username: String,
     /// Users, files and the session state live here.
     pub store: Store,
+    /// Every send to a chat waits its turn here (Telegram's per-chat rate).
+    pub pacer: Arc<Pacer>,
 }
 
 impl BotContext {
@@ -50,10 +53,20 @@ impl BotContext {
         plugins: Option<Arc<PluginHost>>,
         username: String,
         store: Store,
+        pacer: Arc<Pacer>,
     ) -> BotContext {
         let id =
             PeerId::from_bot_api_dialog_id(config.telegram.bin_channel).unwrap_or_else(|| PeerId::channel_unchecked(0));
-        BotContext { client, config, bin: PeerRef { id, auth: PeerAuth::default() }, signer, plugins, username, store }
+        BotContext {
+            client,
+            config,
+            bin: PeerRef { id, auth: PeerAuth::default() },
+            signer,
+            plugins,
+            username,
+            store,
+            pacer,
+        }
     }
 }
 

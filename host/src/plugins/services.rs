@@ -28,6 +28,8 @@ pub struct BotSide {
     pub signer: Option<LinkSigner>,
     /// Without the `@`; deep links are built from it.
     pub username: String,
+    /// Shared with the update handlers: one per-chat rate for everything the bot sends.
+    pub pacer: Arc<crate::telegram::pacer::Pacer>,
 }
 
 /// The link shorteners users may pick (`links.shortener_sites`).

@@ -10,6 +10,7 @@
 
 pub mod address;
 mod api;
+pub mod chat_limit;
 mod conn;
 pub mod console;
 pub mod content;
@@ -97,6 +98,8 @@ pub(crate) struct Shared {
     seed: [u8; 32],
     calls: Mutex<HashMap<(String, i32), u64>>,
     logins: AtomicU64,
+    /// Telegram's per-chat send limit for bots, when a test turns it on.
+    chat_limit: Mutex<chat_limit::ChatLimiter>,
     bytes_sent: AtomicU64,
     file_bytes: AtomicU64,
 }
@@ -117,6 +120,11 @@ impl Shared {
 
     fn key(&self, key_id: u64) -> Option<crypto::AuthKey> {
         self.world().keys.get(&key_id).map(|k| k.key.clone())
+    }
+
+    /// Ok, or the FLOOD_WAIT seconds for a bot sending to `chat` too fast.
+    pub fn chat_limit(&self, bot: AccountId, chat: i64) -> Result<(), u32> {
+        lock(&self.chat_limit).check(bot, chat)
     }
 
     pub fn bump(&self) {
@@ -193,6 +201,7 @@ impl Simulator {
             seed: config.seed,
             calls: Mutex::default(),
             logins: AtomicU64::new(0),
+            chat_limit: Mutex::default(),
             bytes_sent: AtomicU64::new(0),
             file_bytes: AtomicU64::new(0),
         });
@@ -240,6 +249,16 @@ impl SimHandle {
 
     pub fn inject(&self, rule: FaultRule) {
         lock(&self.shared.faults).add(rule);
+    }
+
+    /// Turns Telegram's per-chat send limit for bots on (or off with `None`).
+    pub fn set_chat_limit(&self, limit: Option<chat_limit::ChatLimit>) {
+        lock(&self.shared.chat_limit).limit = limit;
+    }
+
+    /// Sends refused by the per-chat limit so far.
+    pub fn chat_floods(&self) -> u64 {
+        lock(&self.shared.chat_limit).refused
     }
 
     pub fn clear_faults(&self) {

@@ -70,6 +70,7 @@ impl BotCall {
     async fn send(&self, chat_id: i64, message: Outgoing) -> Result<i32, HostError> {
         let bot = self.bot()?;
         let input = markup::message(&self.plugin, &message).map_err(HostError::Limit)?;
+        bot.pacer.ready(chat_id).await;
         let sent = bot.client.send_message(peer(bot, chat_id)?, input).await.map(|m| m.id()).map_err(failed);
         self.note_blocked(chat_id, &sent).await;
         sent
@@ -116,6 +117,7 @@ impl BotCall {
             suggested_post: None,
             from_ephemeral: false,
         };
+        bot.pacer.ready(to).await;
         let result = bot.client.invoke(&request).await.map_err(failed);
         self.note_blocked(to, &result).await;
         let updates = match result? {
@@ -151,6 +153,7 @@ impl BotCall {
         let uploaded =
             bot.client.upload_stream(&mut reader, size, name).await.map_err(|e| HostError::Failed(e.to_string()))?;
         let input = grammers_client::message::InputMessage::new().text(caption).document(uploaded);
+        bot.pacer.ready(chat_id).await;
         let sent = bot.client.send_message(peer(bot, chat_id)?, input).await.map(|m| m.id()).map_err(failed);
         self.note_blocked(chat_id, &sent).await;
         sent

@@ -67,6 +67,11 @@ pub fn private(
     if s.bot && s.blocked.contains(&recipient) {
         return Err(err(403, "USER_IS_BLOCKED"));
     }
+    if s.bot
+        && let Err(wait) = shared.chat_limit(sender, recipient)
+    {
+        return Err(err(420, format!("FLOOD_WAIT_{wait}")));
+    }
     let reply_to = reply_to.and_then(|r| world.private_index_of(sender, r));
     let idx = world.add_private(sender, recipient, reply_to, body).ok_or_else(|| err(400, "PEER_ID_INVALID"))?;
     let mut sender_updates = Vec::new();
