@@ -4,6 +4,8 @@
 //! process and reads from it over loopback with a minimal HTTP client. Prints the figures that
 //! BENCHMARKS.md records.
 
+#[path = "bench/store.rs"]
+mod store;
 use std::time::{Duration, Instant};
 
 use beamgram::App;
@@ -282,6 +284,10 @@ async fn main() {
         seeks().await.stop().await;
         return;
     }
+    if std::env::args().any(|a| a == "--store") {
+        store::run().await;
+        return;
+    }
     if std::env::args().any(|a| a == "--plugins") {
         plugin_bench().await;
         return;
@@ -364,6 +370,7 @@ async fn main() {
     b.stop().await;
 
     plugin_bench().await;
+    store::run().await;
 
     // Peak RSS with 1,000 slow readers, in a fresh process so earlier phases do not count.
     let exe = std::env::current_exe().expect("exe");
