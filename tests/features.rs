@@ -239,10 +239,13 @@ async fn batch_refuses_bad_links_reversed_and_oversized_ranges_and_unreadable_ch
         h.send_text(user, bot, &ask).expect("send");
         expect(h, bot, user, "a clear refusal", |m| m.text.contains(answer)).await;
     }
-    // A public channel by username works.
+    // A public channel by username works; a file Telegram refuses to copy is reported.
+    let refusal = Fault::Rpc { code: 400, name: "CHAT_FORWARDS_RESTRICTED".into() };
+    host.w.h.inject(FaultRule::new("messages.forwardMessages", refusal).skip(1).times(1));
     h.send_text(user, bot, &format!("/batch https://t.me/pubarchive/{} https://t.me/pubarchive/{}", ids[0], ids[4]))
         .expect("send");
-    expect(h, bot, user, "the public batch", |m| m.text.starts_with("✅ 5 files in 5 messages")).await;
+    let done = expect(h, bot, user, "the public batch", |m| m.text.starts_with("✅ 4 files in 5 messages")).await;
+    assert!(done.text.contains("1 files could not be linked"), "{}", done.text);
     host.stop().await;
 }
 

@@ -70,11 +70,8 @@ impl Plugin for AutoDelete {
             log_warn("a wake-up this plugin does not understand; dropped");
             return Ok(Vec::new());
         };
-        let notice: Option<i32> = kv::get(&p.notice_key)
-            .ok()
-            .flatten()
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|v| v.parse().ok());
+        let notice: Option<i32> =
+            kv::get(&p.notice_key).ok().flatten().and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse().ok());
         for id in p.messages.iter().chain(notice.iter()) {
             match telegram::delete_message(MessageRef { chat_id: p.chat, message_id: *id }) {
                 // Already gone (the user deleted it): nothing left to do.

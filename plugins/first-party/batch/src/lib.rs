@@ -82,6 +82,9 @@ impl Plugin for Batch {
         .map_err(|e| failed(format!("could not start: {e:?}")))?;
         let ids: Vec<i32> = (from..=to).collect();
         let mut files: Vec<FileInfo> = Vec::new();
+        // Files Telegram would not copy (a FLOOD_WAIT longer than the host waits out, say):
+        // reported, not silently left out.
+        let mut missed = 0;
         let mut last_edit = clock::now_ms();
         for (n, page) in ids.chunks(PAGE).enumerate() {
             let found = telegram::get_messages(chat, page).map_err(|e| {
@@ -92,7 +95,10 @@ impl Plugin for Batch {
                 match links::file_of(chat, m.message_id) {
                     Ok(Some(f)) => files.push(f),
                     Ok(None) => {}
-                    Err(e) => log_warn(&format!("message {}: {e:?}", m.message_id)),
+                    Err(e) => {
+                        missed += 1;
+                        log_warn(&format!("message {}: {e:?}", m.message_id));
+                    }
                 }
             }
             let done = ((n + 1) * PAGE).min(ids.len());
@@ -101,11 +107,16 @@ impl Plugin for Batch {
                 last_edit = clock::now_ms();
             }
         }
+        let warning = if missed > 0 {
+            format!("\n⚠️ {missed} files could not be linked (Telegram refused to copy them); try those again later.\n")
+        } else {
+            String::new()
+        };
         if files.is_empty() {
-            progress(c.chat_id, started, format!("No files in those {count} messages."));
+            progress(c.chat_id, started, format!("No files linked in those {count} messages.{warning}"));
             return Ok(Vec::new());
         }
-        let mut text = format!("✅ {} files in {count} messages:\n", files.len());
+        let mut text = format!("✅ {} files in {count} messages:\n{warning}", files.len());
         for (i, f) in files.iter().take(LISTED).enumerate() {
             let (watch, _) = shorten_or_plain(c.user_id, &f.links.watch_url);
             text.push_str(&format!("\n{}. {}\n{}\n", i + 1, f.name, watch));
