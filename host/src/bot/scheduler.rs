@@ -23,7 +23,10 @@ const PARALLEL: usize = 8;
 pub async fn run(ctx: Arc<BotContext>, stop: impl Future<Output = ()>) {
     let Some(host) = ctx.plugins.clone() else { return stop.await };
     let services = host.services.clone();
-    let running: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    // Jobs being delivered, by (plugin, payload): two wake-ups that say the same thing never run
+    // at once (after a crash a plugin may find both its interrupted wake-up and the one it had
+    // already scheduled next; a broadcast must not run twice side by side).
+    let running: Arc<Mutex<HashSet<(String, String)>>> = Arc::default();
     let permits = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(stop);
@@ -37,24 +40,32 @@ pub async fn run(ctx: Arc<BotContext>, stop: impl Future<Output = ()>) {
                 Vec::new()
             }
         };
+        let mut held_back = false;
         for job in due {
-            let fresh = running.lock().map(|mut r| r.insert(job.id)).unwrap_or(false);
+            let key = (job.plugin.clone(), job.payload.clone());
+            let fresh = running.lock().map(|mut r| r.insert(key.clone())).unwrap_or(false);
             if !fresh {
+                held_back = true;
                 continue;
             }
             let Ok(permit) = permits.clone().acquire_owned().await else { break };
-            let (ctx, running) = (ctx.clone(), running.clone());
+            let (ctx, running, services) = (ctx.clone(), running.clone(), services.clone());
             tasks.spawn(async move {
                 deliver(&ctx, &job).await;
                 if let Ok(mut r) = running.lock() {
-                    r.remove(&job.id);
+                    r.remove(&key);
                 }
                 drop(permit);
+                // A job held back behind this one may be due.
+                services.jobs_changed.notify_one();
             });
         }
         let next = ctx.store.next_job_due().await.ok().flatten();
+        // A job held back behind a running twin is due already: the twin's end wakes the loop
+        // (with a slow look as a fallback) rather than polling.
+        let floor = if held_back { 1000 } else { 50 };
         let wait = next
-            .map(|at| Duration::from_millis((at - now_ms()).clamp(50, IDLE_LOOK.as_millis() as i64) as u64))
+            .map(|at| Duration::from_millis((at - now_ms()).clamp(floor, IDLE_LOOK.as_millis() as i64) as u64))
             .unwrap_or(IDLE_LOOK);
         tokio::select! {
             _ = &mut stop => break,
