@@ -186,7 +186,7 @@ async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
         .await
         .expect("notice");
     assert!(
-        note.text.contains("beamgram:plugin@9.0.0") && note.text.contains("beamgram:plugin@0.1.0"),
+        note.text.contains("beamgram:plugin@9.0.0") && note.text.contains("beamgram:plugin@0.2.0"),
         "{}",
         note.text
     );

@@ -1,7 +1,7 @@
 //! Which plugin interface versions this host runs.
 
 /// The `beamgram:plugin` version this host implements.
-pub const HOST_API: &str = "0.1.0";
+pub const HOST_API: &str = "0.2.0";
 
 fn parse(v: &str) -> Option<(u64, u64, u64)> {
     let mut it = v.trim().split('.').map(|p| p.parse::<u64>().ok());
@@ -42,15 +42,15 @@ mod tests {
 
     #[test]
     fn compatibility() {
-        assert!(check("p", "0.1.0").is_ok());
-        assert!(check("p", "0.1.7").is_ok());
-        let e = check("p", "0.2.0").unwrap_err();
-        assert!(e.contains("0.2.0") && e.contains(HOST_API), "{e}");
+        assert!(check("p", "0.2.0").is_ok());
+        assert!(check("p", "0.2.7").is_ok(), "patch versions are compatible");
+        let e = check("p", "0.1.0").unwrap_err();
+        assert!(e.contains("beamgram:plugin@0.1.0") && e.contains(HOST_API), "{e}");
         assert!(check("p", "9.0.0").is_err());
         assert!(check("p", "banana").is_err());
-        assert_eq!(imported_version(["beamgram:plugin/log@0.2.0".to_string()].into_iter()), Some("0.2.0".into()));
+        assert_eq!(imported_version(["beamgram:plugin/log@0.1.0".to_string()].into_iter()), Some("0.1.0".into()));
         assert_eq!(
-            imported_version(["beamgram:plugin/log@0.1.0".to_string(), "wasi:cli/stdout@0.2.0".into()].into_iter()),
+            imported_version(["beamgram:plugin/log@0.2.0".to_string(), "wasi:cli/stdout@0.2.0".into()].into_iter()),
             None
         );
     }
