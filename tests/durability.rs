@@ -154,9 +154,13 @@ async fn auto_delete_and_verification_survive_kill_9() {
     expect(h, bot, other, "verified", |m| m.text.starts_with("✅ Verified")).await;
     h.send_text(other, bot, &format!("/start {payload}")).expect("send");
     expect(h, bot, other, "single use", |m| m.text.contains("invalid or was already used")).await;
+    // Admins are not asked to verify.
+    h.send_file(user, bot, small_file("admin.txt"), "").expect("send");
+    expect(h, bot, user, "the admin's links", |m| m.text.contains("admin.txt") && m.text.contains("Download")).await;
     // Someone else's token is refused.
-    h.send_file(user, bot, small_file("mine.txt"), "").expect("send");
-    let gate = expect(h, bot, user, "the admin's verify link", |m| m.text.contains("Please verify")).await;
+    let third = h.add_user("Third", None);
+    h.send_file(third, bot, small_file("mine.txt"), "").expect("send");
+    let gate = expect(h, bot, third, "the third user's verify link", |m| m.text.contains("Please verify")).await;
     let Some(SeenButton::Url { url, .. }) = gate.buttons.iter().flatten().next().cloned() else { panic!() };
     let theirs = url.split_once("?start=").map(|(_, p)| p.to_string()).expect("deep link");
     h.send_text(other, bot, &format!("/start {theirs}")).expect("send");

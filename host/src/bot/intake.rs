@@ -117,6 +117,7 @@ async fn to_plugins(ctx: &BotContext, m: &Message, bin_message: i32, links: File
         user_id: user,
         message_id: m.id(),
         file: crate::plugins::host::links::file_info(&props, links),
+        is_admin: dispatch::is_admin(ctx, user),
     };
     for gate in &gates {
         let ran = dispatch::run(ctx, gate, Event::FileGate(received.clone()), origin(), Some(m)).await;
