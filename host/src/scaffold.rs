@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 const SDK_LIB: &str = include_str!("../../plugins/sdk/src/lib.rs");
 const SDK_BUILD: &str = include_str!("../../plugins/sdk/src/build.rs");
+const SDK_HUMAN: &str = include_str!("../../plugins/sdk/src/human.rs");
 const WIT: &str = include_str!("../../wit/beamgram-plugin-0.2.0/plugin.wit");
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,7 @@ pub fn new_plugin(name: &str, dir: &Path) -> Result<PathBuf, ScaffoldError> {
         (root.join("beamgram-plugin/Cargo.toml"), SDK_CARGO.into()),
         (root.join("beamgram-plugin/src/lib.rs"), SDK_LIB.replace("../../wit/beamgram-plugin-0.2.0", "wit")),
         (root.join("beamgram-plugin/src/build.rs"), SDK_BUILD.into()),
+        (root.join("beamgram-plugin/src/human.rs"), SDK_HUMAN.into()),
         (root.join("beamgram-plugin/wit/plugin.wit"), WIT.into()),
     ];
     for (path, text) in files {

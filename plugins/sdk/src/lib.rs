@@ -31,6 +31,7 @@ pub mod bindings {
 }
 
 mod build;
+pub mod human;
 
 pub use bindings::beamgram::plugin::types::*;
 pub use bindings::beamgram::plugin::{bot, clock, config, http, kv, links, log, schedule, telegram, users};

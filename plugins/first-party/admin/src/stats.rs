@@ -1,17 +1,7 @@
 //! The /stats text.
 
+use beamgram_plugin::human::bytes;
 use beamgram_plugin::users::BotStats;
-
-fn bytes(n: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < units.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", units[u]) }
-}
 
 pub fn text(s: &BotStats) -> String {
     let mut out = format!(
