@@ -1,19 +1,10 @@
-//! Numbers as people read them.
+//! Numbers as people read them: the very code the plugin SDK gives plugins, so the bot's own
+//! replies and the first-party plugins' write sizes the same way.
 
-/// `1536` → `1.5 KiB`; binary units, one decimal.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    format!("{v:.1} {}", UNITS[unit])
-}
+#[path = "../../plugins/sdk/src/human.rs"]
+mod human;
+
+pub use human::{bytes, duration};
 
 #[cfg(test)]
 mod tests {
@@ -23,5 +14,6 @@ mod tests {
         assert_eq!(super::bytes(1023), "1023 B");
         assert_eq!(super::bytes(1536), "1.5 KiB");
         assert_eq!(super::bytes(5 << 30), "5.0 GiB");
+        assert_eq!(super::duration(3725.2), "1:02:05");
     }
 }
