@@ -28,9 +28,15 @@ plugins: setup
     cd plugins && HELLO_VARIANT=2 cargo build --target wasm32-wasip2 --release --quiet --target-dir target -p test-hello
     cp plugins/target/wasm32-wasip2/release/test_hello.wasm plugins/target/test-wasm/test_hello_v2.wasm
     cd plugins && cargo build --target wasm32-wasip2 --release --quiet --target-dir target -p test-hello
-    # plugins/dist is what the bot loads by default: exactly the first-party plugins.
-    rm -f plugins/dist/*.wasm
+    # The hostile plugin's impostor builds, for the trust-boundary tests.
+    for v in admin greedy overlap; do (cd plugins && MALLORY_VARIANT=$v cargo build --target wasm32-wasip2 --release --quiet --target-dir target -p test-mallory) && cp plugins/target/wasm32-wasip2/release/test_mallory.wasm plugins/target/test-wasm/test_mallory_$v.wasm; done
+    cd plugins && cargo build --target wasm32-wasip2 --release --quiet --target-dir target -p test-mallory
+    cp plugins/target/wasm32-wasip2/release/test_mallory.wasm plugins/target/test-wasm/
+    # plugins/dist is what the bot loads by default: exactly the first-party plugins, and the
+    # manifest of their hashes (first-party grants go to these builds only, not to their names).
+    rm -f plugins/dist/*.wasm plugins/dist/first-party.sha256
     for f in plugins/target/wasm32-wasip2/release/*.wasm; do case "$(basename "$f")" in test_*) ;; *) cp "$f" plugins/dist/ ;; esac; done
+    cd plugins/dist && for f in *.wasm; do n="${f%.wasm}"; echo "$(sha256sum "$f" | cut -d' ' -f1)  ${n//_/-}"; done > first-party.sha256
 
 # Build everything and run every test (unit and black-box)
 test: setup plugins check-tools

@@ -53,7 +53,8 @@ async fn with_plugins(names: &[&str], admin: bool) -> Host {
     let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
     host_with(move |c, w| {
         for n in &names {
-            deploy(&c.plugins.dir, &wasm(n), &format!("{n}.wasm"));
+            // A plugin's file is named after the plugin (test_hello.wasm declares "hello").
+            deploy(&c.plugins.dir, &wasm(n), &format!("{}.wasm", n.trim_start_matches("test_")));
         }
         c.plugins.grants.insert("hello".into(), vec!["kv".into()]);
         c.plugins.cpu_ms = 300;
@@ -133,6 +134,7 @@ async fn misbehaving_plugins_fail_alone() {
 
     assert_eq!(host.ask("/sneak").await.text, "denied: Permission::Kv");
     assert!(logged("plugin called an import it was not granted"));
+    assert!(logged("sneaky"), "the denial names the plugin");
     assert_eq!(host.ask("/count").await.text, "count 1", "the granted plugin still has kv");
     host.stop().await;
 }
@@ -145,7 +147,7 @@ async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
     let n = host.expect_extra();
     host.w.h.send_text(host.w.user, host.w.bot, "/slow").expect("send");
     tokio::time::sleep(Duration::from_millis(100)).await;
-    deploy(&dir, &wasm("test_hello_v2"), "test_hello.wasm");
+    deploy(&dir, &wasm("test_hello_v2"), "hello.wasm");
     let slow =
         host.w.h.wait_for_message(host.w.bot, host.w.user, n, Duration::from_secs(20)).await.expect("slow answer");
     assert_eq!(slow.text, "slow done v1");
@@ -163,7 +165,7 @@ async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
     let bytes = std::fs::read(wasm("test_hello")).expect("read");
     let broken = host.data.join("broken.wasm");
     std::fs::write(&broken, &bytes[..bytes.len() / 2]).expect("write");
-    deploy(&dir, &broken, "test_hello.wasm");
+    deploy(&dir, &broken, "hello.wasm");
     let note = host
         .w
         .h
@@ -178,7 +180,7 @@ async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
     assert_eq!(host.ask("/hello").await.text, "hello v2, world");
 
     // A plugin built for another interface version is refused, naming both versions.
-    deploy(&dir, &wasm("test_future"), "test_future.wasm");
+    deploy(&dir, &wasm("test_future"), "future.wasm");
     let note = host
         .w
         .h
@@ -234,9 +236,10 @@ async fn outbound_http_only_to_allowed_hosts() {
     tokio::spawn(async move { axum::serve(server, app).await });
 
     let host = host_with(|c, _| {
-        deploy(&c.plugins.dir, &wasm("test_fetcher"), "test_fetcher.wasm");
+        deploy(&c.plugins.dir, &wasm("test_fetcher"), "fetcher.wasm");
         c.plugins.grants.insert("fetcher".into(), vec!["http".into()]);
-        c.plugins.http_allow.insert("fetcher".into(), vec!["127.0.0.1".into()]);
+        // Plain http and a loopback address: both only because the operator lists them.
+        c.plugins.http_allow.insert("fetcher".into(), vec!["http://127.0.0.1".into()]);
     })
     .await;
     let ok = host.ask(&format!("/fetch http://127.0.0.1:{port}/api")).await.text;
@@ -246,8 +249,8 @@ async fn outbound_http_only_to_allowed_hosts() {
     host.stop().await;
 
     let ungranted = host_with(|c, _| {
-        deploy(&c.plugins.dir, &wasm("test_fetcher"), "test_fetcher.wasm");
-        c.plugins.http_allow.insert("fetcher".into(), vec!["127.0.0.1".into()]);
+        deploy(&c.plugins.dir, &wasm("test_fetcher"), "fetcher.wasm");
+        c.plugins.http_allow.insert("fetcher".into(), vec!["http://127.0.0.1".into()]);
     })
     .await;
     assert_eq!(ungranted.ask(&format!("/fetch http://127.0.0.1:{port}/api")).await.text, "denied: Permission::Http");
@@ -259,7 +262,11 @@ async fn outbound_http_only_to_allowed_hosts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn file_received_events_carry_working_links() {
     use beamgram::sim::{FileKind, FileSpec};
-    let host = host_with(|c, _| deploy(&c.plugins.dir, &wasm("test_fileinfo"), "test_fileinfo.wasm")).await;
+    let host = host_with(|c, _| {
+        deploy(&c.plugins.dir, &wasm("test_fileinfo"), "fileinfo.wasm");
+        c.plugins.grants.insert("fileinfo".into(), vec!["file-received".into()]);
+    })
+    .await;
     let spec = FileSpec::seeded("clip.mkv", "video/x-matroska", 700_000, 31).kind(FileKind::Video {
         duration: 12.0,
         width: 1280,

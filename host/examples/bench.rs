@@ -464,7 +464,7 @@ async fn plugin_bench() {
     };
     let services = Arc::new(HostServices::new(
         beamgram::storage::Store::in_memory().await.expect("store"),
-        beamgram::plugins::outbound::Outbound::new(Default::default()),
+        beamgram::plugins::outbound::Outbound::new(Default::default(), &[]),
     ));
     let host = PluginHost::new(settings, services).expect("plugin host");
     let t = Instant::now();

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::bot::{self, BotContext};
 use crate::config::{Config, ConfigError};
 use crate::http::{self, HttpSettings, HttpState};
-use crate::links::{self, LinkSigner};
+use crate::links::{self, LinkSigner, Revocations};
 use crate::metrics::Metrics;
 use crate::plugins::services::{BotSide, HostServices, ShortenerSettings};
 use crate::plugins::{Limits, PluginHost, PluginSettings};
@@ -19,6 +19,7 @@ use crate::storage::Store;
 use crate::stream::pool::Pool;
 use crate::stream::props::PropsCache;
 use crate::stream::{ByteStreamer, StreamSettings};
+use crate::telegram::outbox::Outbox;
 use crate::telegram::{BotClient, TelegramError};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +46,8 @@ pub struct App {
     signer: LinkSigner,
     plugins: Arc<PluginHost>,
     store: Store,
-    pacer: Arc<crate::telegram::pacer::Pacer>,
+    outbox: Arc<Outbox>,
+    revoked: Revocations,
     listener: TcpListener,
     public_url: String,
 }
@@ -100,18 +102,29 @@ impl App {
         let signer = LinkSigner::new(secret, config.telegram.bin_channel, config.links.hash_length, &public_url);
         tracing::info!(%public_url, "links point here");
         let pacer = Arc::new(crate::telegram::pacer::Pacer::default());
+        let bin_channel = config.telegram.bin_channel;
+        let outbox = Arc::new(Outbox::new(main.client.clone(), pacer, store.clone(), bin_channel));
+        let revoked = Revocations::new(store.clone(), bin_channel);
         let mut services = HostServices::new(
             store.clone(),
-            crate::plugins::outbound::Outbound::new(config.plugins.http_allow.clone().into_iter().collect()),
+            crate::plugins::outbound::Outbound::new(
+                config.plugins.http_allow.clone().into_iter().collect(),
+                &config.links.shortener_sites,
+            ),
         );
         services.bot = Some(BotSide {
             client: main.client.clone(),
-            bin_channel: config.telegram.bin_channel,
+            outbox: outbox.clone(),
             streamer: Some(streamer.clone()),
             signer: Some(signer.clone()),
+            revoked: Some(revoked.clone()),
             username: main.username.clone(),
-            pacer: pacer.clone(),
+            admins: config.access.admins.clone(),
+            link_ttl_secs: config.links.ttl_secs,
+            ban_revokes_links: config.access.ban_revokes_links,
+            readers: crate::plugins::readers::Readers::new(main.client.clone(), bin_channel),
         });
+        services.tags = crate::plugins::markup::CallbackTags::new(&signer.callback_key());
         services.config = config.plugins.config.iter().map(|(k, v)| (k.clone(), v.as_text())).collect();
         services.shortener = ShortenerSettings {
             sites: config.links.shortener_sites.clone(),
@@ -125,7 +138,7 @@ impl App {
         } else {
             tracing::warn!(dir = %config.plugins.dir.display(), "no plugin folder: only built-in behaviour (build plugins with `just plugins`)");
         }
-        Ok(App { config, main, helpers, streamer, signer, plugins, store, pacer, listener, public_url })
+        Ok(App { config, main, helpers, streamer, signer, plugins, store, outbox, revoked, listener, public_url })
     }
 
     pub fn bot_id(&self) -> i64 {
@@ -155,8 +168,9 @@ impl App {
             header_timeout: Duration::from_secs(h.header_timeout_secs),
             drain: Duration::from_secs(h.drain_secs),
             max_streams_per_ip: h.max_streams_per_ip,
+            metrics_token: h.metrics_token.clone(),
         };
-        let state = HttpState::new(self.streamer.clone(), self.signer.clone(), http_settings);
+        let state = HttpState::new(self.streamer.clone(), self.signer.clone(), self.revoked.clone(), http_settings);
         let ctx = Arc::new(BotContext::new(
             self.main.client.clone(),
             self.config.clone(),
@@ -164,7 +178,8 @@ impl App {
             Some(self.plugins.clone()),
             self.main.username.clone(),
             self.store.clone(),
-            self.pacer.clone(),
+            self.outbox.clone(),
+            self.revoked.clone(),
         ));
         bot::dispatch::publish_commands(&ctx).await;
         let trigger = async {
@@ -203,12 +218,11 @@ fn plugin_settings(config: &Config) -> PluginSettings {
         },
         concurrency: p.concurrency,
         grant_requested: p.grant_requested,
+        // Validated with the configuration: a name that does not parse was refused there.
         grants: p
             .grants
             .iter()
-            .map(|(name, perms)| {
-                (name.clone(), perms.iter().filter_map(|s| crate::plugins::parse_permission(s)).collect())
-            })
+            .filter_map(|(name, g)| Some((name.clone(), crate::plugins::Grants::parse(g).ok()?)))
             .collect(),
     }
 }

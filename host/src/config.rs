@@ -55,6 +55,8 @@ pub struct HttpConfig {
     pub header_timeout_secs: u64,
     /// Seconds open streams may go on after shutdown starts.
     pub drain_secs: u64,
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub metrics_token: String,
 }
 
 impl Default for HttpConfig {
@@ -66,6 +68,7 @@ impl Default for HttpConfig {
             max_streams_per_ip: 16,
             header_timeout_secs: 10,
             drain_secs: 10,
+            metrics_token: String::new(),
         }
     }
 }
@@ -118,23 +121,6 @@ impl Default for LinksConfig {
     }
 }
 
-/// What the first-party plugins (plugins/first-party) need, granted out of the box. An
-/// operator's `[plugins.grants]` entry for one of these names replaces it.
-fn first_party_grants() -> std::collections::BTreeMap<String, Vec<String>> {
-    let g = |name: &str, perms: &[&str]| (name.to_string(), perms.iter().map(|p| p.to_string()).collect());
-    [
-        g("start", &[]),
-        g("file-info", &["links"]),
-        g("batch", &["telegram", "links"]),
-        g("auto-delete", &["schedule", "telegram", "kv"]),
-        g("shortener", &["user-data", "links"]),
-        g("verify", &["user-data", "kv", "links", "schedule"]),
-        g("admin", &["users", "telegram", "kv", "schedule"]),
-    ]
-    .into_iter()
-    .collect()
-}
-
 /// One plugin's own settings (`[plugins.config.auto-delete] after_secs = 600`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(transparent)]
@@ -172,7 +158,9 @@ pub struct PluginsConfig {
     pub max_actions: usize,
     /// Calls of one plugin at once.
     pub concurrency: usize,
-    /// Permissions granted, by plugin name: `hello = ["kv"]`. Nothing is granted otherwise.
+    /// Grants by plugin name (imports, events and powers: `hello = ["kv", "text"]`). A
+    /// plugin with no entry gets nothing, except the first-party builds listed in the plugin
+    /// folder's `first-party.sha256`, which get what they need.
     pub grants: std::collections::BTreeMap<String, Vec<String>>,
     /// Hosts each plugin may reach with the `http` import (`shortener = ["gplinks.com"]`,
     /// `*.example.org` for subdomains). Nothing is reachable otherwise.
@@ -195,7 +183,7 @@ impl Default for PluginsConfig {
             memory_mib: 64,
             max_actions: 50,
             concurrency: 8,
-            grants: first_party_grants(),
+            grants: Default::default(),
             http_allow: Default::default(),
             grant_requested: false,
             config: Default::default(),
@@ -203,12 +191,35 @@ impl Default for PluginsConfig {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccessConfig {
     /// When not empty, only these Telegram user ids may use the bot.
     pub allowed_users: Vec<i64>,
     pub admins: Vec<i64>,
+    /// Handlers of one user running at once; more of their updates wait their turn.
+    pub user_concurrency: usize,
+    /// Updates of one user admitted at once (running or waiting); more are refused.
+    pub user_queue: usize,
+    /// Updates one user may send in a burst, and per minute after it (admins: no limit).
+    pub user_burst: u32,
+    pub user_per_minute: u32,
+    /// Banning a user also revokes the links of every file they sent.
+    pub ban_revokes_links: bool,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self {
+            allowed_users: Vec::new(),
+            admins: Vec::new(),
+            user_concurrency: 2,
+            user_queue: 8,
+            user_burst: 20,
+            user_per_minute: 30,
+            ban_revokes_links: false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -312,15 +323,16 @@ impl Config {
                 "must be at least 1",
             ));
         }
-        for (name, perms) in &self.plugins.grants {
-            for p in perms {
-                if crate::plugins::parse_permission(p).is_none() {
-                    return Err(bad(
-                        format!("plugins.grants.{name}"),
-                        format!("unknown permission '{p}' (kv, telegram, links, users, schedule, http)"),
-                    ));
-                }
-            }
+        for (name, grants) in &self.plugins.grants {
+            crate::plugins::grants::Grants::parse(grants)
+                .map_err(|e| bad(format!("plugins.grants.{name}"), e.to_string()))?;
+        }
+        let a = &self.access;
+        if a.user_concurrency == 0 || a.user_queue == 0 || a.user_burst == 0 || a.user_per_minute == 0 {
+            return Err(bad(
+                "access.user_concurrency / user_queue / user_burst / user_per_minute",
+                "must be at least 1",
+            ));
         }
         let pl = &self.plugins;
         if pl.cpu_ms == 0 || pl.wall_secs == 0 || pl.memory_mib == 0 || pl.concurrency == 0 {
@@ -390,6 +402,16 @@ impl Config {
         c.telegram.bot_token = mask_token(&c.telegram.bot_token);
         c.telegram.multi_tokens = c.telegram.multi_tokens.iter().map(|t| mask_token(t)).collect();
         c.storage.database_url = mask_url(&c.storage.database_url);
+        c.http.metrics_token = mask(&c.http.metrics_token);
+        // The simulator's seed is what its authorization keys derive from.
+        c.telegram.simulator = c.telegram.simulator.as_deref().map(mask_sim_seed);
+        for table in c.plugins.config.values_mut() {
+            for (key, value) in table.0.iter_mut() {
+                if looks_secret(key) {
+                    *value = toml::Value::String("********".into());
+                }
+            }
+        }
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# could not render: {e}"))
     }
 }
@@ -409,6 +431,21 @@ fn mask_token(t: &str) -> String {
     match t.split_once(':') {
         Some((id, _)) => format!("{id}:********"),
         None => mask(t),
+    }
+}
+
+/// A plugin setting whose name says it is a credential (`api_key`, `token`, `password`, …).
+fn looks_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["key", "token", "secret", "password", "passwd", "credential", "auth", "cookie", "session"]
+        .iter()
+        .any(|w| k.contains(w))
+}
+
+fn mask_sim_seed(addr: &str) -> String {
+    match (addr.find('@'), addr.find('/')) {
+        (Some(at), Some(slash)) if slash > at => format!("{}@********{}", &addr[..at], &addr[slash..]),
+        _ => mask(addr),
     }
 }
 

@@ -106,11 +106,16 @@ pub async fn dev(plugins: PathBuf, mut config: Config, shutdown: impl Future<Out
     config.plugins.dir = plugins.clone();
     config.plugins.watch = true;
     config.plugins.grant_requested = true;
+    // A development bot on the author's machine: not reachable from the network unless they
+    // ask for it (`--bind`/`BIND_ADDRESS`).
+    if config.http.bind == crate::config::HttpConfig::default().bind {
+        config.http.bind = "127.0.0.1".into();
+    }
     let SimWorld { sim, h, bot, user, config, .. } = sim_world(config, None, "dev").await?;
     let mut config = config;
     config.access.admins.push(user);
     println!(
-        "beamgram dev: plugins from {} (reloaded when they change; every requested permission granted)",
+        "beamgram dev: plugins from {} (reloaded when they change; each plugin gets the imports and events it asks for — never bin-channel or any-user-data, which only [plugins.grants] gives)",
         plugins.display()
     );
     let app = App::start(config.clone()).await?;

@@ -5,6 +5,10 @@
 //! `links.hash_length` characters. Existing bots sign with nothing (a 6-hex hash of public data)
 //! or with guessable prefixes; a forged or altered link here fails a constant-time check.
 
+mod revocations;
+
+pub use revocations::Revocations;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
@@ -96,6 +100,29 @@ impl LinkSigner {
         Ok(LinkTarget { message_id, expires })
     }
 
+    /// What a new link to `message_id` names: expiring after `ttl_secs` (`links.ttl_secs`; 0
+    /// never expires).
+    pub fn target(&self, message_id: i32, ttl_secs: u64) -> LinkTarget {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let expires = if ttl_secs == 0 { 0 } else { (now + ttl_secs).min(u32::MAX as u64) as u32 };
+        LinkTarget { message_id, expires }
+    }
+
+    /// The token inside one of this bot's links (`…/stream/<token>/…`, `…/watch/<token>`).
+    pub fn token_in(link: &str) -> Option<&str> {
+        let after = ["/stream/", "/watch/"].iter().find_map(|p| link.find(p).map(|i| &link[i + p.len()..]))?;
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        Some(&after[..end]).filter(|t| !t.is_empty())
+    }
+
+    /// The callback-data key, derived from the link secret (so buttons survive restarts) but
+    /// never equal to it.
+    pub fn callback_key(&self) -> Vec<u8> {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.secret) else { return Vec::new() };
+        mac.update(b"beamgram-callback-key-v1");
+        mac.finalize().into_bytes().to_vec()
+    }
+
     pub fn links(&self, target: LinkTarget, file_name: &str) -> FileLinks {
         let token = self.token(target);
         let name = utf8_percent_encode(file_name, PATH_SEGMENT).to_string();
@@ -153,6 +180,14 @@ mod tests {
         let token = s.token(LinkTarget { message_id: 1, expires: 100 });
         assert!(s.verify(&token, 100).is_ok());
         assert_eq!(s.verify(&token, 101), Err(LinkError::Expired));
+    }
+
+    #[test]
+    fn tokens_are_found_in_links() {
+        assert_eq!(LinkSigner::token_in("http://h/stream/abc/name.mp4?download=1"), Some("abc"));
+        assert_eq!(LinkSigner::token_in("https://h/watch/xyz"), Some("xyz"));
+        assert_eq!(LinkSigner::token_in("https://h/watch/"), None);
+        assert_eq!(LinkSigner::token_in("https://t.me/x"), None);
     }
 
     #[test]

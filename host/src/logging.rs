@@ -18,3 +18,35 @@ pub fn init(format: LogFormat) {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
     };
 }
+
+/// Text from outside (file names, plugin log lines) made safe for a one-line log record: line
+/// breaks and other control characters are written as escapes, so nobody can forge a log line
+/// or send escape sequences to the operator's terminal.
+pub fn escaped(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_what_could_forge_a_line() {
+        assert_eq!(super::escaped("movie.mkv"), "movie.mkv");
+        assert_eq!(
+            super::escaped("a.mkv\n2026-01-01T00:00:00Z  INFO admin logged in\r\u{1b}[31m"),
+            "a.mkv\\n2026-01-01T00:00:00Z  INFO admin logged in\\r\\u{1b}[31m"
+        );
+    }
+}

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use grammers_client::message::InputMessage;
 use grammers_client::tl;
 use grammers_client::update::{CallbackQuery, Message};
 
@@ -14,7 +13,8 @@ use super::actions::{self, Origin};
 use crate::plugins::bindings::types::{
     Callback, Command, Event, EventKinds, MessageRef, MessageSummary, PluginError, TextMessage,
 };
-use crate::plugins::{CallError, Loaded, markup};
+use crate::plugins::{CallError, Loaded};
+use crate::telegram::outbox::{Actor, Draft};
 
 /// A parsed `/command@bot args`.
 #[derive(Debug, PartialEq, Eq)]
@@ -45,6 +45,7 @@ pub fn help_text(ctx: &BotContext, admin: bool) -> String {
     let mut out = String::from("What I can do:\n");
     out.push_str("• Send me a file: I answer with links to stream and download it.\n");
     out.push_str("/help — this list\n");
+    out.push_str("/revoke <link> — make a link of a file you sent stop working\n");
     let Some(host) = &ctx.plugins else { return out };
     let mut admin_lines = Vec::new();
     for p in host.list() {
@@ -94,19 +95,18 @@ pub async fn publish_commands(ctx: &BotContext) {
 /// A message to every admin (plugin reload failures and the like).
 pub async fn tell_admins(ctx: &BotContext, text: &str) {
     for admin in &ctx.config.access.admins {
-        let Some(id) = grammers_session::types::PeerId::user(*admin) else { continue };
-        let peer = grammers_session::types::PeerRef { id, auth: grammers_session::types::PeerAuth::default() };
-        if let Err(e) = ctx.client.send_message(peer, InputMessage::new().text(text)).await {
+        if let Err(e) = ctx.outbox.send(Actor::Host, *admin, Draft::text(text)).await {
             tracing::warn!(admin, "could not tell an admin: {e}");
         }
     }
 }
 
-pub async fn say(m: &Message, text: impl Into<String>) {
-    if let Err(e) = m.reply(InputMessage::new().text(text.into())).await {
-        tracing::warn!("could not answer: {e}");
-    }
+/// An answer to message `m`, in its chat.
+pub async fn say(ctx: &BotContext, m: &Message, text: impl Into<String>) {
+    ctx.say(m.peer_id().bot_api_dialog_id_unchecked(), Draft::text(text).reply_to(m.id())).await;
 }
+
+const SORRY: &str = "Sorry, that did not work. The problem was logged.";
 
 /// What a plugin call came to.
 pub struct Ran {
@@ -116,10 +116,18 @@ pub struct Ran {
     pub sent: Vec<MessageRef>,
 }
 
-/// Runs an event through a plugin and carries out its actions; tells the user when it fails.
+/// Runs an event through a plugin and carries out its actions; tells the user when it fails
+/// (the plugin failed, or what it asked for could not be done): nothing is silently dropped.
 pub async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: Origin<'_>, m: Option<&Message>) -> Ran {
     let failed = Ran { actions: 0, sent: Vec::new() };
     let Some(host) = &ctx.plugins else { return failed };
+    let apology = |text: String| async move {
+        if let Some(m) = m {
+            say(ctx, m, text).await;
+        } else if let Some(q) = origin.callback {
+            let _ = q.answer().text(text).send().await;
+        }
+    };
     match host.call(plugin, &event).await {
         Ok(actions) => {
             let n = actions.len();
@@ -127,25 +135,20 @@ pub async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: O
                 Ok(sent) => Ran { actions: n, sent },
                 Err(e) => {
                     tracing::warn!(plugin = %plugin.info.name, "could not carry out the plugin's actions: {e}");
+                    apology(SORRY.into()).await;
                     Ran { actions: n, sent: Vec::new() }
                 }
             }
         }
         Err(CallError::Plugin(t)) => {
-            if let (Some(m), PluginError::BadInput(s)) = (m, &t.0) {
-                say(m, s.clone()).await;
-            } else if let Some(m) = m {
-                say(m, "Sorry, that did not work.").await;
+            match &t.0 {
+                PluginError::BadInput(s) => apology(s.clone()).await,
+                _ => apology("Sorry, that did not work.".into()).await,
             }
             failed
         }
         Err(_) => {
-            if let Some(m) = m {
-                say(m, "Sorry, that did not work. The problem was logged.").await;
-            }
-            if let Some(q) = origin.callback {
-                let _ = q.answer().text("Sorry, that did not work.").send().await;
-            }
+            apology(SORRY.into()).await;
             failed
         }
     }
@@ -167,7 +170,7 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
                 message_id: m.id(),
                 text: m.text().to_string(),
             });
-            run(ctx, p, event, Origin { chat_id: chat, message_id: m.id(), callback: None }, Some(m)).await;
+            run(ctx, p, event, Origin { chat_id: Some(chat), message_id: m.id(), callback: None }, Some(m)).await;
         }
         return !wanting.is_empty();
     };
@@ -175,7 +178,11 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
         return true; // addressed to another bot
     }
     if cmd.name == "help" && ctx.plugins.as_ref().and_then(|h| h.command("help")).is_none() {
-        say(m, help_text(ctx, admin)).await;
+        say(ctx, m, help_text(ctx, admin)).await;
+        return true;
+    }
+    if cmd.name == "revoke" {
+        super::revoke::command(ctx, m, user, admin, cmd.args).await;
         return true;
     }
     if cmd.name == "plugins" && admin {
@@ -194,11 +201,11 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
         if cmd.name == "start" {
             return false;
         }
-        say(m, format!("I don't know /{}. /help lists what I can do.", cmd.name)).await;
+        say(ctx, m, format!("I don't know /{}. /help lists what I can do.", cmd.name)).await;
         return true;
     };
     if admin_only && !admin {
-        say(m, "That command is for admins.").await;
+        say(ctx, m, "That command is for admins.").await;
         return true;
     }
     let reply_to = match m.get_reply().await {
@@ -223,14 +230,19 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
         is_admin: admin,
         reply_to,
     });
-    run(ctx, &plugin, event, Origin { chat_id: chat, message_id: m.id(), callback: None }, Some(m)).await;
+    run(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id: m.id(), callback: None }, Some(m)).await;
     true
 }
 
 pub async fn on_callback(ctx: &BotContext, q: &CallbackQuery) {
     let data = String::from_utf8_lossy(q.data()).to_string();
-    let plugin = markup::split_tag(&data).and_then(|(tag, _)| ctx.plugins.as_ref()?.by_tag(tag));
-    let (Some(plugin), Some((_, rest))) = (plugin, markup::split_tag(&data)) else {
+    // The plugin whose MAC tags the data; crafted or altered data matches none.
+    let found = ctx.plugins.as_ref().and_then(|host| {
+        let plugins = host.list();
+        let (name, rest) = host.services.tags.owner(&data, plugins.iter().map(|p| p.info.name.as_str()))?;
+        Some((host.get(name)?, rest.to_string()))
+    });
+    let Some((plugin, rest)) = found else {
         let _ = q.answer().text("This button no longer does anything.").send().await;
         return;
     };
@@ -244,15 +256,15 @@ pub async fn on_callback(ctx: &BotContext, q: &CallbackQuery) {
         chat_id: chat,
         user_id: user,
         message_id,
-        data: rest.to_string(),
+        data: rest,
         is_admin: is_admin(ctx, user),
     });
-    run(ctx, &plugin, event, Origin { chat_id: chat, message_id, callback: Some(q) }, None).await;
+    run(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id, callback: Some(q) }, None).await;
 }
 
 async fn plugins_command(ctx: &BotContext, m: &Message, args: &str) {
     let Some(host) = &ctx.plugins else {
-        say(m, "Plugins are not enabled.").await;
+        say(ctx, m, "Plugins are not enabled.").await;
         return;
     };
     if args == "reload" {
@@ -262,21 +274,24 @@ async fn plugins_command(ctx: &BotContext, m: &Message, args: &str) {
         for e in errors {
             text.push_str(&format!("\n✗ {e}"));
         }
-        say(m, text).await;
+        say(ctx, m, text).await;
         return;
     }
     let mut text = String::from("Plugins:\n");
     for p in host.list() {
-        let granted: Vec<&str> = p.granted.iter().map(|g| crate::plugins::permission_name(*g)).collect();
+        let granted = p.granted.names();
+        let file = p.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         text.push_str(&format!(
-            "• {} {} — {} commands, granted: {}\n",
+            "• {} {} — {} commands, granted: {}\n  file {file} sha256 {}{}\n",
             p.info.name,
             p.info.version,
             p.info.commands.len(),
-            if granted.is_empty() { "nothing".into() } else { granted.join(", ") }
+            if granted.is_empty() { "nothing".into() } else { granted.join(", ") },
+            &crate::plugins::grants::to_hex(&p.hash)[..16],
+            if p.first_party { " (first-party build)" } else { "" },
         ));
     }
-    say(m, text).await;
+    say(ctx, m, text).await;
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use grammers_client::InvocationError;
 use grammers_client::media::Media;
-use grammers_client::message::{Button, InputMessage, ReplyMarkup};
+use grammers_client::message::{Button, ReplyMarkup};
 use grammers_client::peer::Peer;
 use grammers_client::update::Message;
 
@@ -12,19 +12,20 @@ use super::BotContext;
 use super::actions::Origin;
 use super::dispatch;
 use crate::humanize;
-use crate::links::{FileLinks, LinkTarget};
+use crate::links::FileLinks;
 use crate::plugins::bindings::types::{Event, EventKinds, FileReceived, FileReplied, MessageRef};
 use crate::storage::{FileRecord, SeenUser};
+use crate::telegram::outbox::{Actor, Draft, OutboxError};
 
 pub async fn on_message(ctx: &BotContext, m: Message) -> Result<(), InvocationError> {
     let sender = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
-    let allowed = &ctx.config.access.allowed_users;
-    if !allowed.is_empty() && !allowed.contains(&sender) && !dispatch::is_admin(ctx, sender) {
-        m.reply(InputMessage::new().text("Sorry, this bot is private.")).await?;
+    let chat = m.peer_id().bot_api_dialog_id_unchecked();
+    if let Some(why) = not_allowed(ctx, sender) {
+        ctx.say(chat, Draft::text(why).reply_to(m.id())).await;
         return Ok(());
     }
-    if !record_sender(ctx, &m, sender).await {
-        m.reply(InputMessage::new().text("You are banned from using this bot.")).await?;
+    if let Some(why) = record_sender(ctx, &m, sender).await {
+        ctx.say(chat, Draft::text(why).reply_to(m.id())).await;
         return Ok(());
     }
     if let Some(media) = m.media() {
@@ -39,55 +40,90 @@ pub async fn on_message(ctx: &BotContext, m: Message) -> Result<(), InvocationEr
     } else {
         "Send me a file (video, audio, document or photo) to get its links."
     };
-    m.reply(InputMessage::new().text(reply)).await?;
+    ctx.say(chat, Draft::text(reply).reply_to(m.id())).await;
     Ok(())
 }
 
-/// Records the sender; false when they are banned. A store failure lets them through (and is
-/// logged): an unreadable database must not lock everyone out.
-async fn record_sender(ctx: &BotContext, m: &Message, id: i64) -> bool {
+const PRIVATE: &str = "Sorry, this bot is private.";
+const BANNED: &str = "You are banned from using this bot.";
+const STORE_DOWN: &str = "Sorry, I can't check your account right now. Please try again in a minute.";
+
+/// Outside `ALLOWED_USERS` (when set); admins never are.
+fn not_allowed(ctx: &BotContext, user: i64) -> Option<&'static str> {
+    let allowed = &ctx.config.access.allowed_users;
+    (!allowed.is_empty() && !allowed.contains(&user) && !dispatch::is_admin(ctx, user)).then_some(PRIVATE)
+}
+
+/// Why `user` may not use the bot right now (private bot, banned, or their record cannot be
+/// read: bans fail closed), for updates that do not record the sender (button presses).
+pub async fn refusal(ctx: &BotContext, user: i64) -> Option<&'static str> {
+    if let Some(why) = not_allowed(ctx, user) {
+        return Some(why);
+    }
+    if dispatch::is_admin(ctx, user) {
+        return None;
+    }
+    match ctx.store.user(user).await {
+        Ok(u) => u.is_some_and(|u| u.banned).then_some(BANNED),
+        Err(e) => {
+            tracing::error!("could not read user {user}: {e}");
+            Some(STORE_DOWN)
+        }
+    }
+}
+
+/// Records the sender; why they may not go on (banned, or the store cannot say: bans fail
+/// closed, admins are never locked out).
+async fn record_sender(ctx: &BotContext, m: &Message, id: i64) -> Option<&'static str> {
     let (first, last, username) = match m.sender() {
         Some(Peer::User(u)) => (u.first_name().unwrap_or_default(), u.last_name().unwrap_or_default(), u.username()),
         _ => ("", "", None),
     };
+    let admin = dispatch::is_admin(ctx, id);
     match ctx.store.user_seen(&SeenUser { id, first_name: first, last_name: last, username }).await {
-        Ok(u) => !u.banned || dispatch::is_admin(ctx, id),
+        Ok(u) => (u.banned && !admin).then_some(BANNED),
         Err(e) => {
             tracing::error!("could not record user {id}: {e}");
-            true
+            (!admin).then_some(STORE_DOWN)
         }
     }
 }
 
 async fn on_file(ctx: &BotContext, m: &Message, media: Media) -> Result<(), InvocationError> {
-    let Some(info) = FileInfo::of(&media) else {
-        m.reply(InputMessage::new().text("That kind of message has no file I can link to.")).await?;
+    let chat = m.peer_id().bot_api_dialog_id_unchecked();
+    let Some(info) = Received::of(&media) else {
+        ctx.say(chat, Draft::text("That kind of message has no file I can link to.").reply_to(m.id())).await;
         return Ok(());
     };
-    let copy = m.forward_to(ctx.bin).await?;
+    let copy = match ctx.outbox.copy_to_bin(chat, m.id()).await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!("could not copy a file to the bin channel: {e}");
+            ctx.say(chat, Draft::text("Sorry, I could not store that file. Please try again later.").reply_to(m.id()))
+                .await;
+            return Ok(());
+        }
+    };
     let sender = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
-    tracing::info!(bin_message = copy.id(), name = %info.name, size = info.size, "file copied to the bin channel");
+    tracing::info!(bin_message = copy, name = %crate::logging::escaped(&info.name), size = info.size, "file copied to the bin channel");
     let record = FileRecord {
         bin_channel: ctx.config.telegram.bin_channel,
-        bin_message_id: copy.id(),
+        bin_message_id: copy,
         sender_id: sender,
-        chat_id: m.peer_id().bot_api_dialog_id_unchecked(),
+        chat_id: chat,
         message_id: m.id(),
         name: &info.name,
         mime: &info.mime,
         size: info.size,
     };
     if let Err(e) = ctx.store.record_file(&record).await {
-        tracing::error!(bin_message = copy.id(), "could not record the file: {e}");
+        tracing::error!(bin_message = copy, "could not record the file: {e}");
     }
-    let ttl = ctx.config.links.ttl_secs;
-    let expires = if ttl == 0 { 0 } else { (now_secs() + ttl).min(u32::MAX as u64) as u32 };
-    let links = ctx.signer.links(LinkTarget { message_id: copy.id(), expires }, &info.name);
-    if to_plugins(ctx, m, copy.id(), links.clone()).await {
+    let links = ctx.signer.links(ctx.signer.target(copy, ctx.config.links.ttl_secs), &info.name);
+    if to_plugins(ctx, m, copy, links.clone()).await {
         return Ok(());
     }
-    ctx.pacer.ready(m.peer_id().bot_api_dialog_id_unchecked()).await;
-    builtin_reply(m, &info, &links).await
+    builtin_reply(ctx, m, &info, &links).await
 }
 
 /// The file through the plugins: gates first (any that answers stops it), then the plugins
@@ -111,7 +147,7 @@ async fn to_plugins(ctx: &BotContext, m: &Message, bin_message: i32, links: File
     };
     let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
-    let origin = || Origin { chat_id: chat, message_id: m.id(), callback: None };
+    let origin = || Origin { chat_id: Some(chat), message_id: m.id(), callback: None };
     let received = FileReceived {
         chat_id: chat,
         user_id: user,
@@ -147,7 +183,12 @@ async fn to_plugins(ctx: &BotContext, m: &Message, bin_message: i32, links: File
     true
 }
 
-async fn builtin_reply(m: &Message, info: &FileInfo, links: &FileLinks) -> Result<(), InvocationError> {
+async fn builtin_reply(
+    ctx: &BotContext,
+    m: &Message,
+    info: &Received,
+    links: &FileLinks,
+) -> Result<(), InvocationError> {
     let text = format!(
         "📄 {}\n💾 {} · {}\n\n▶️ Stream: {}\n⬇️ Download: {}",
         info.name,
@@ -160,38 +201,36 @@ async fn builtin_reply(m: &Message, info: &FileInfo, links: &FileLinks) -> Resul
         Button::url("▶️ Stream", &links.watch),
         Button::url("⬇️ Download", &links.download),
     ]]);
-    match m.reply(InputMessage::new().text(text.clone()).reply_markup(buttons)).await {
+    let chat = m.peer_id().bot_api_dialog_id_unchecked();
+    let draft = Draft { text: text.clone(), markup: Some(buttons), reply_to: Some(m.id()) };
+    match ctx.outbox.send(Actor::Host, chat, draft).await {
         // Telegram refuses URL buttons to some hosts (a bare IP, localhost): the links are in
         // the text anyway.
-        Err(InvocationError::Rpc(e)) if e.name == "BUTTON_URL_INVALID" => {
-            m.reply(InputMessage::new().text(text)).await?;
+        Err(OutboxError::Telegram(InvocationError::Rpc(e))) if e.name == "BUTTON_URL_INVALID" => {
+            ctx.say(chat, Draft::text(text).reply_to(m.id())).await;
         }
-        r => {
-            r?;
-        }
+        Err(e) => tracing::warn!("could not answer a file: {e}"),
+        Ok(_) => {}
     }
     Ok(())
 }
 
-fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-struct FileInfo {
+/// What the host learns of a received file from its message.
+struct Received {
     name: String,
     size: u64,
     mime: String,
 }
 
-impl FileInfo {
-    fn of(media: &Media) -> Option<FileInfo> {
+impl Received {
+    fn of(media: &Media) -> Option<Received> {
         match media {
-            Media::Document(d) => Some(FileInfo {
+            Media::Document(d) => Some(Received {
                 name: d.name().filter(|n| !n.is_empty()).unwrap_or("file").to_string(),
                 size: d.size().unwrap_or(0) as u64,
                 mime: d.mime_type().unwrap_or("application/octet-stream").to_string(),
             }),
-            Media::Photo(p) => Some(FileInfo {
+            Media::Photo(p) => Some(Received {
                 name: format!("photo_{}.jpg", p.id()),
                 size: p.size().unwrap_or(0) as u64,
                 mime: "image/jpeg".into(),

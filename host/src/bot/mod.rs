@@ -4,7 +4,9 @@
 mod actions;
 pub mod dispatch;
 mod intake;
+mod revoke;
 pub mod scheduler;
+pub mod user_gate;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,7 +14,6 @@ use std::time::Duration;
 
 use grammers_client::sender::UpdatesConfiguration;
 use grammers_client::update::Update;
-use grammers_session::types::{PeerAuth, PeerId, PeerRef};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -21,28 +22,33 @@ use crate::config::Config;
 use crate::links::LinkSigner;
 use crate::plugins::PluginHost;
 use crate::storage::Store;
-use crate::telegram::pacer::Pacer;
+use crate::telegram::outbox::{Actor, Draft, Outbox};
 use crate::telegram::{BotClient, TelegramError};
+use user_gate::{Admission, UserGate, UserLimits};
 
 /// How long running handlers get to finish once shutdown starts.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
 /// Handlers running at once; more updates wait, so a burst cannot exhaust memory.
 const MAX_IN_FLIGHT: usize = 64;
+/// Updates admitted (running or waiting for a slot) at once, across all users.
+const MAX_ADMITTED: usize = 1024;
 
 /// What every handler needs, shared.
 pub struct BotContext {
     pub client: grammers_client::Client,
     pub config: Config,
-    /// Where received files are copied so their links outlive the user's copy.
-    pub bin: PeerRef,
     pub signer: LinkSigner,
     pub plugins: Option<Arc<PluginHost>>,
     /// The bot's own username, to tell `/cmd@us` from `/cmd@another_bot`.
     pub username: String,
     /// Users, files and the session state live here.
     pub store: Store,
-    /// Every send to a chat waits its turn here (Telegram's per-chat rate).
-    pub pacer: Arc<Pacer>,
+    /// Every message the bot sends, edits, forwards or deletes goes out here.
+    pub outbox: Arc<Outbox>,
+    /// Each user's share of the handlers.
+    pub users: Arc<UserGate>,
+    /// Links revoked, checked by the HTTP side too.
+    pub revoked: crate::links::Revocations,
 }
 
 impl BotContext {
@@ -53,19 +59,23 @@ impl BotContext {
         plugins: Option<Arc<PluginHost>>,
         username: String,
         store: Store,
-        pacer: Arc<Pacer>,
+        outbox: Arc<Outbox>,
+        revoked: crate::links::Revocations,
     ) -> BotContext {
-        let id =
-            PeerId::from_bot_api_dialog_id(config.telegram.bin_channel).unwrap_or_else(|| PeerId::channel_unchecked(0));
-        BotContext {
-            client,
-            config,
-            bin: PeerRef { id, auth: PeerAuth::default() },
-            signer,
-            plugins,
-            username,
-            store,
-            pacer,
+        let a = &config.access;
+        let users = UserGate::new(UserLimits {
+            concurrency: a.user_concurrency,
+            queued: a.user_queue,
+            burst: a.user_burst,
+            per_minute: a.user_per_minute,
+        });
+        BotContext { client, config, signer, plugins, username, store, outbox, users, revoked }
+    }
+
+    /// A message from the host to `chat`.
+    pub async fn say(&self, chat: i64, draft: Draft) {
+        if let Err(e) = self.outbox.send(Actor::Host, chat, draft).await {
+            tracing::warn!(chat, "could not answer: {e}");
         }
     }
 }
@@ -85,6 +95,7 @@ pub async fn run(
         .await
         .map_err(|e| TelegramError::Updates(e.to_string()))?;
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let admitted = Arc::new(Semaphore::new(MAX_ADMITTED));
     let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -108,15 +119,37 @@ pub async fn run(
         } else if let Err(e) = bot.save().await {
             tracing::warn!("could not save the session: {e}");
         }
-        let Ok(permit) = permits.clone().acquire_owned().await else {
+        let user = update_user(&update);
+        let ticket = match user {
+            Some(u) => match ctx.users.admit(u, dispatch::is_admin(&ctx, u)) {
+                Admission::Go(t) => Some(t),
+                Admission::SlowDown { tell } => {
+                    tracing::info!(user = u, "update refused: the user is over their share");
+                    if tell {
+                        let ctx = ctx.clone();
+                        tasks.spawn(async move { slow_down(&ctx, update).await });
+                    }
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let Ok(admitted) = admitted.clone().acquire_owned().await else {
             break;
         };
-        let ctx = ctx.clone();
+        let (ctx, permits) = (ctx.clone(), permits.clone());
         let span = tracing::info_span!("update", chat = update_chat(&update));
         tasks.spawn(
             async move {
+                // The user's own turn first, then a shared slot: one user's backlog waits in
+                // its own queue and holds none of the slots everyone shares.
+                let _turn = match &ticket {
+                    Some(t) => t.turn().await,
+                    None => None,
+                };
+                let Ok(_slot) = permits.acquire_owned().await else { return };
                 handle(&ctx, update).await;
-                drop(permit);
+                drop((ticket, admitted));
             }
             .instrument(span),
         );
@@ -133,6 +166,29 @@ pub async fn run(
     Ok(())
 }
 
+/// The user behind an update that takes a handler: a private message or a button press.
+fn update_user(u: &Update) -> Option<i64> {
+    match u {
+        Update::NewMessage(m) if !m.outgoing() && m.peer_id().kind() == grammers_session::types::PeerKind::User => {
+            m.sender_id().and_then(|s| s.bare_id())
+        }
+        Update::CallbackQuery(q) => q.sender_id().bare_id(),
+        _ => None,
+    }
+}
+
+const SLOW_DOWN: &str = "⏳ Slow down: you are sending faster than I can answer. Try again in a few seconds.";
+
+async fn slow_down(ctx: &BotContext, update: Update) {
+    match update {
+        Update::NewMessage(m) => ctx.say(m.peer_id().bot_api_dialog_id_unchecked(), Draft::text(SLOW_DOWN)).await,
+        Update::CallbackQuery(q) => {
+            let _ = q.answer().text(SLOW_DOWN).send().await;
+        }
+        _ => {}
+    }
+}
+
 fn update_chat(u: &Update) -> i64 {
     match u {
         Update::NewMessage(m) | Update::MessageEdited(m) => m.peer_id().bot_api_dialog_id_unchecked(),
@@ -147,11 +203,13 @@ async fn handle(ctx: &BotContext, update: Update) {
             intake::on_message(ctx, m).await
         }
         Update::CallbackQuery(q) => {
+            // Buttons obey the same rules as messages: private bots and bans apply to presses.
             let user = q.sender_id().bare_id().unwrap_or_default();
-            if ctx.store.user(user).await.ok().flatten().is_some_and(|u| u.banned) && !dispatch::is_admin(ctx, user) {
-                let _ = q.answer().text("You are banned from using this bot.").send().await;
-            } else {
-                dispatch::on_callback(ctx, &q).await;
+            match intake::refusal(ctx, user).await {
+                Some(why) => {
+                    let _ = q.answer().text(why).send().await;
+                }
+                None => dispatch::on_callback(ctx, &q).await,
             }
             Ok(())
         }

@@ -86,7 +86,7 @@ async fn deliver(ctx: &BotContext, job: &Job) {
             let event = Event::WakeUp(WakeUp { payload: job.payload.clone(), due_ms: job.due_ms.max(0) as u64 });
             match host.call(&plugin, &event).await {
                 Ok(actions) => {
-                    let origin = Origin { chat_id: 0, message_id: 0, callback: None };
+                    let origin = Origin { chat_id: None, message_id: 0, callback: None };
                     if let Err(e) = super::actions::run(ctx, &plugin, &origin, actions).await {
                         // The plugin did its part; a message that cannot be sent is not retried.
                         tracing::warn!(plugin = %job.plugin, "wake-up actions failed: {e}");

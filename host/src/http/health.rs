@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
 
 use super::HttpState;
 
@@ -20,6 +21,18 @@ pub async fn readyz(State(st): State<Arc<HttpState>>) -> impl IntoResponse {
     }
 }
 
-pub async fn metrics(State(st): State<Arc<HttpState>>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render(&st.streamer.loads()))
+pub async fn metrics(State(st): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
+    let want = &st.settings.metrics_token;
+    if !want.is_empty() {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(given.as_bytes().ct_eq(want.as_bytes())) {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "a metrics token is required\n")
+                .into_response();
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render(&st.streamer.loads())).into_response()
 }

@@ -3,6 +3,7 @@
 //! mini-redis style: [`run`] takes a bound listener and a shutdown future; on shutdown it stops
 //! accepting and gives open streams a deadline to finish.
 
+pub mod content_type;
 mod health;
 mod player;
 pub mod range;
@@ -22,7 +23,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-use crate::links::LinkSigner;
+use crate::links::{LinkSigner, Revocations};
 use crate::metrics::Metrics;
 use crate::stream::ByteStreamer;
 
@@ -37,11 +38,14 @@ pub struct HttpSettings {
     /// How long open streams may go on after shutdown starts.
     pub drain: Duration,
     pub max_streams_per_ip: usize,
+    /// `/metrics` wants `Authorization: Bearer <this>` when set.
+    pub metrics_token: String,
 }
 
 pub struct HttpState {
     pub streamer: Arc<ByteStreamer>,
     pub signer: LinkSigner,
+    pub revoked: Revocations,
     pub metrics: Arc<Metrics>,
     pub settings: HttpSettings,
     /// Open streams per client address, to cap what one address can hold open.
@@ -49,9 +53,14 @@ pub struct HttpState {
 }
 
 impl HttpState {
-    pub fn new(streamer: Arc<ByteStreamer>, signer: LinkSigner, settings: HttpSettings) -> Arc<HttpState> {
+    pub fn new(
+        streamer: Arc<ByteStreamer>,
+        signer: LinkSigner,
+        revoked: Revocations,
+        settings: HttpSettings,
+    ) -> Arc<HttpState> {
         let metrics = streamer.metrics.clone();
-        Arc::new(HttpState { streamer, signer, metrics, settings, streams_per_ip: Mutex::default() })
+        Arc::new(HttpState { streamer, signer, revoked, metrics, settings, streams_per_ip: Mutex::default() })
     }
 }
 

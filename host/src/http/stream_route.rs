@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
+use super::content_type;
 use super::range::{RangeDecision, decide};
 use super::{ClientIp, HttpState, StreamSlot};
 use crate::links::{LinkError, LinkTarget};
@@ -61,7 +62,8 @@ pub fn link_error(e: LinkError) -> Response {
 
 pub fn stream_error(e: &StreamError) -> Response {
     match e {
-        StreamError::NotFound => text(StatusCode::NOT_FOUND, "the file behind this link is gone"),
+        // The bin-channel message was deleted: the file is gone for good.
+        StreamError::NotFound => text(StatusCode::GONE, "the file behind this link is gone"),
         StreamError::FloodWait(s) => {
             let mut r = text(StatusCode::SERVICE_UNAVAILABLE, format!("Telegram asks us to slow down; retry in {s} s"));
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
@@ -107,9 +109,18 @@ pub async fn handle(
     serve(st, token, q, method, headers, ip).await
 }
 
-/// The link's file, or the answer its token or file deserve.
+/// The link's file, or the answer its token or file deserve (a revoked link: 410, checked
+/// once here, not per chunk).
 pub async fn resolve(st: &HttpState, token: &str) -> Result<(LinkTarget, Arc<FileProps>), Response> {
     let target = verify(st, token).map_err(link_error)?;
+    match st.revoked.is_revoked(target.message_id).await {
+        Ok(false) => {}
+        Ok(true) => return Err(text(StatusCode::GONE, "this link was revoked")),
+        Err(e) => {
+            tracing::error!("cannot read revocations: {e}");
+            return Err(text(StatusCode::SERVICE_UNAVAILABLE, "try again shortly"));
+        }
+    }
     let props = st.streamer.props(target.message_id).await.map_err(|e| stream_error(&e))?;
     Ok((target, props))
 }
@@ -153,7 +164,8 @@ async fn serve(
         Ok(RangeDecision::Partial { start, end }) => (StatusCode::PARTIAL_CONTENT, start, end),
     };
     let length = if size == 0 { 0 } else { end - start + 1 };
-    let attachment = q.download.as_deref().is_some_and(|d| d != "0" && d != "false") || !props.is_streamable();
+    let (content_type, inline_ok) = content_type::served_as(&props.mime);
+    let attachment = q.download.as_deref().is_some_and(|d| d != "0" && d != "false") || !inline_ok;
 
     let mut h = HeaderMap::new();
     let mut put = |k: header::HeaderName, v: String| {
@@ -161,7 +173,7 @@ async fn serve(
             h.insert(k, v);
         }
     };
-    put(header::CONTENT_TYPE, props.mime.clone());
+    put(header::CONTENT_TYPE, content_type);
     put(header::CONTENT_LENGTH, length.to_string());
     put(header::ACCEPT_RANGES, "bytes".into());
     put(header::ETAG, tag);
@@ -169,6 +181,7 @@ async fn serve(
     put(header::CONTENT_DISPOSITION, content_disposition(&props.name, attachment));
     put(header::CACHE_CONTROL, "private, max-age=86400".into());
     put(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
+    put(header::CONTENT_SECURITY_POLICY, content_type::STREAM_CSP.into());
     if status == StatusCode::PARTIAL_CONTENT {
         put(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
     }

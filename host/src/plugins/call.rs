@@ -6,16 +6,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Engine, Store, UpdateDeadline};
+use wasmtime::{CallHook, Engine, Store, UpdateDeadline};
 
 use super::Loaded;
 use super::bindings::types::{Action, Event, PluginError, PluginInfo};
-use super::engine::EPOCH_TICK;
 use super::services::HostServices;
-use super::state::PluginState;
+use super::state::{CallScope, PluginState};
 
-/// Fuel per call: a backstop far above what the CPU deadline allows.
-const FUEL: u64 = 50_000_000_000;
+/// Fuel per millisecond of the CPU limit. Fuel counts the guest's instructions whatever the
+/// clock says; every import call costs [`IMPORT_FUEL`] of it as well, so a call is bounded
+/// however it spends its time — computing, or calling imports (granted or denied) in a loop.
+const FUEL_PER_CPU_MS: u64 = 10_000_000;
+/// What one import call costs in fuel: a call with the default 200 ms limit can make some
+/// 10,000 of them (a /batch of 200 files makes about 250).
+pub const IMPORT_FUEL: u64 = 200_000;
 
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -58,34 +62,60 @@ fn new_store(
     plugin: &Loaded,
     services: &Arc<HostServices>,
     limits: &Limits,
+    scope: CallScope,
 ) -> wasmtime::Result<Store<PluginState>> {
-    let state = PluginState::new(&plugin.info.name, plugin.granted.clone(), services.clone(), limits.memory_bytes);
+    let state =
+        PluginState::new(&plugin.info.name, plugin.granted.clone(), scope, services.clone(), limits.memory_bytes);
+    let clock = state.clock.clone();
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
-    store.set_fuel(FUEL)?;
-    store.set_epoch_deadline(1);
-    let max_ticks = (limits.cpu.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-    let cpu = limits.cpu;
-    store.epoch_deadline_callback(move |mut ctx| {
-        let s = ctx.data_mut();
-        if s.host_calls == s.host_calls_seen {
-            s.cpu_ticks += 1;
+    store.set_fuel(fuel_for(limits.cpu))?;
+    // The guest clock runs exactly while WebAssembly does; each import call pays its fuel.
+    store.call_hook(|mut ctx, hook| {
+        match hook {
+            CallHook::CallingWasm | CallHook::ReturningFromHost => ctx.data().clock.start(),
+            CallHook::ReturningFromWasm => ctx.data().clock.stop(),
+            CallHook::CallingHost => {
+                ctx.data().clock.stop();
+                let left = ctx.get_fuel()?;
+                if left < IMPORT_FUEL {
+                    return Err(wasmtime::format_err!("the plugin ran out of fuel (too many import calls)"));
+                }
+                ctx.set_fuel(left - IMPORT_FUEL)?;
+            }
         }
-        s.host_calls_seen = s.host_calls;
-        if s.cpu_ticks > max_ticks {
+        Ok(())
+    });
+    store.set_epoch_deadline(1);
+    let cpu = limits.cpu;
+    store.epoch_deadline_callback(move |ctx| {
+        if ctx.data().clock.used() > cpu {
             return Err(wasmtime::format_err!("the plugin used more than {cpu:?} of CPU"));
         }
-        // Yield to tokio (plain Yield would starve its timers and I/O), then go on.
-        Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
+        // Yield to tokio (plain Yield would starve its timers and I/O), with the clock stopped
+        // while other tasks run, then go on.
+        clock.stop();
+        let clock = clock.clone();
+        Ok(UpdateDeadline::YieldCustom(
+            1,
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                clock.start();
+            }),
+        ))
     });
     Ok(store)
+}
+
+fn fuel_for(cpu: Duration) -> u64 {
+    (cpu.as_millis() as u64).max(1).saturating_mul(FUEL_PER_CPU_MS)
 }
 
 fn forward_output(plugin: &str, store: &Store<PluginState>) {
     for (stream, pipe) in [("stdout", &store.data().stdout), ("stderr", &store.data().stderr)] {
         let text = pipe.contents();
         for line in String::from_utf8_lossy(&text).lines().filter(|l| !l.trim().is_empty()) {
-            tracing::warn!(plugin, stream, "{line}");
+            tracing::warn!(plugin, stream, "{}", crate::logging::escaped(line));
         }
     }
 }
@@ -112,7 +142,8 @@ pub async fn handle(
     limits: &Limits,
     event: &Event,
 ) -> Result<Vec<Action>, CallError> {
-    let mut store = new_store(engine, plugin, services, limits).map_err(|e| CallError::Trap(trap_text(&e)))?;
+    let mut store = new_store(engine, plugin, services, limits, CallScope::of(event))
+        .map_err(|e| CallError::Trap(trap_text(&e)))?;
     let run = async {
         let instance = plugin.pre.instantiate_async(&mut store).await?;
         instance.call_handle(&mut store, event).await
@@ -137,7 +168,8 @@ pub async fn describe(
     services: &Arc<HostServices>,
     limits: &Limits,
 ) -> Result<PluginInfo, CallError> {
-    let mut store = new_store(engine, plugin, services, limits).map_err(|e| CallError::Trap(trap_text(&e)))?;
+    let mut store = new_store(engine, plugin, services, limits, CallScope::default())
+        .map_err(|e| CallError::Trap(trap_text(&e)))?;
     let run = async {
         let instance = plugin.pre.instantiate_async(&mut store).await?;
         instance.call_describe(&mut store).await

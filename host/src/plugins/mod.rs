@@ -10,18 +10,22 @@
 pub mod bindings;
 pub mod call;
 mod engine;
+pub mod grants;
+mod guest_clock;
 pub mod host;
 pub mod markup;
 pub mod outbound;
+pub mod readers;
+pub mod registry;
 pub mod services;
 pub mod shortener;
 mod state;
 pub mod version;
 pub mod watch;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
@@ -32,6 +36,8 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use bindings::types::{Action, CommandSpec, Event, EventKinds, Permission, PluginInfo};
 use bindings::{Plugin, PluginPre};
 pub use call::{CallError, Limits};
+pub use grants::{Grants, parse_permission, permission_name};
+use registry::Registry;
 use services::HostServices;
 use state::PluginState;
 
@@ -49,6 +55,12 @@ pub enum LoadError {
     Conflict { path: String, command: String, other: String },
     #[error("{path}: plugin {name} is already loaded from {other}")]
     Duplicate { path: String, name: String, other: String },
+    #[error(
+        "{path}: the plugin calls itself '{name}', but a plugin's name must be its file's name ({expected}.wasm); rename the file or the plugin"
+    )]
+    Name { path: String, name: String, expected: String },
+    #[error("{path}: start prefix '{prefix}' {problem}")]
+    StartPrefix { path: String, prefix: String, problem: String },
     #[error("cannot set up the plugin runtime: {0}")]
     Runtime(String),
 }
@@ -59,9 +71,10 @@ pub struct Loaded {
     pub path: PathBuf,
     /// SHA-256 of the `.wasm`, so a reload of an unchanged file is a no-op.
     pub hash: [u8; 32],
-    pub tag: String,
+    /// A build listed in the folder's first-party manifest (and so given first-party defaults).
+    pub first_party: bool,
     pre: PluginPre<PluginState>,
-    pub granted: Arc<Vec<Permission>>,
+    pub granted: Arc<Grants>,
     /// Bounds how many calls of this plugin run at once.
     permits: Arc<Semaphore>,
 }
@@ -73,7 +86,7 @@ pub struct PluginSettings {
     pub limits: Limits,
     pub concurrency: usize,
     /// What the operator granted, by plugin name.
-    pub grants: HashMap<String, Vec<Permission>>,
+    pub grants: HashMap<String, Grants>,
     /// Grant whatever a plugin requests (development on the simulator only).
     pub grant_requested: bool,
 }
@@ -83,34 +96,9 @@ pub struct PluginHost {
     linker: Linker<PluginState>,
     pub settings: PluginSettings,
     pub services: Arc<HostServices>,
-    plugins: RwLock<BTreeMap<String, Arc<Loaded>>>,
+    plugins: Arc<Registry>,
     /// Loads one at a time, so two reloads cannot interleave their checks and swaps.
     loading: tokio::sync::Mutex<()>,
-}
-
-pub fn permission_name(p: Permission) -> &'static str {
-    match p {
-        Permission::Kv => "kv",
-        Permission::Telegram => "telegram",
-        Permission::Links => "links",
-        Permission::Users => "users",
-        Permission::UserData => "user-data",
-        Permission::Schedule => "schedule",
-        Permission::Http => "http",
-    }
-}
-
-pub fn parse_permission(s: &str) -> Option<Permission> {
-    Some(match s {
-        "kv" => Permission::Kv,
-        "telegram" => Permission::Telegram,
-        "links" => Permission::Links,
-        "users" => Permission::Users,
-        "user-data" | "user_data" => Permission::UserData,
-        "schedule" => Permission::Schedule,
-        "http" => Permission::Http,
-        _ => return None,
-    })
 }
 
 impl PluginHost {
@@ -124,45 +112,30 @@ impl PluginHost {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| LoadError::Runtime(e.to_string()))?;
         Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let host = Arc::new(PluginHost {
-            engine,
-            linker,
-            settings,
-            services,
-            plugins: RwLock::default(),
-            loading: tokio::sync::Mutex::new(()),
-        });
-        let _ = host.services.host.set(Arc::downgrade(&host));
-        Ok(host)
+        let plugins = services.registry.clone();
+        Ok(Arc::new(PluginHost { engine, linker, settings, services, plugins, loading: tokio::sync::Mutex::new(()) }))
     }
 
     pub fn list(&self) -> Vec<Arc<Loaded>> {
-        self.plugins.read().map(|p| p.values().cloned().collect()).unwrap_or_default()
+        self.plugins.list()
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<Loaded>> {
-        self.plugins.read().ok()?.get(name).cloned()
+        self.plugins.get(name)
     }
 
     /// The plugin and spec answering `/name` (aliases included).
     pub fn command(&self, name: &str) -> Option<(Arc<Loaded>, CommandSpec)> {
-        let name = name.to_ascii_lowercase();
-        self.list().into_iter().find_map(|p| {
-            let spec = p.info.commands.iter().find(|c| c.name == name || c.aliases.contains(&name))?.clone();
-            Some((p, spec))
-        })
+        self.plugins.command(name)
     }
 
-    pub fn by_tag(&self, tag: &str) -> Option<Arc<Loaded>> {
-        self.list().into_iter().find(|p| p.tag == tag)
-    }
-
+    /// The plugins that receive `kinds` (asked for and granted).
     pub fn wanting(&self, kinds: EventKinds) -> Vec<Arc<Loaded>> {
-        self.list().into_iter().filter(|p| p.info.events.contains(kinds)).collect()
+        self.plugins.wanting(kinds)
     }
 
     pub fn by_start_prefix(&self, payload: &str) -> Option<Arc<Loaded>> {
-        self.list().into_iter().find(|p| p.info.start_prefixes.iter().any(|pre| payload.starts_with(pre.as_str())))
+        self.plugins.by_start_prefix(payload)
     }
 
     /// Runs one event through a plugin, at most `concurrency` at once per plugin.
@@ -210,7 +183,7 @@ impl PluginHost {
             PluginPre::new(pre).map_err(|e| LoadError::Compile { path: shown.clone(), reason: format!("{e:#}") })?;
         let mut candidate = Loaded {
             info: PluginInfo {
-                name: stem(path),
+                name: grants::name_for_file(path),
                 version: String::new(),
                 api_version: String::new(),
                 commands: Vec::new(),
@@ -220,9 +193,9 @@ impl PluginHost {
             },
             path: path.to_path_buf(),
             hash,
-            tag: String::new(),
+            first_party: false,
             pre,
-            granted: Arc::new(Vec::new()),
+            granted: Arc::new(Grants::default()),
             permits: Arc::new(Semaphore::new(self.settings.concurrency.max(1))),
         };
         let info = call::describe(&self.engine, &candidate, &self.services, &self.settings.limits)
@@ -230,33 +203,52 @@ impl PluginHost {
             .map_err(|e| LoadError::Describe { path: shown.clone(), reason: e.to_string() })?;
         version::check(&info.name, &info.api_version)
             .map_err(|reason| LoadError::Incompatible { path: shown.clone(), reason })?;
+        if !grants::name_matches_file(&info.name, path) {
+            return Err(LoadError::Name { path: shown, name: info.name, expected: grants::name_for_file(path) });
+        }
         self.check_names(&shown, path, &info)?;
         let requested: Vec<Permission> = info.permissions.iter().map(|r| r.permission).collect();
-        let granted: Vec<Permission> = self
-            .settings
-            .grants
-            .get(&info.name)
-            .map(|g| g.iter().copied().filter(|p| requested.contains(p)).collect())
-            .unwrap_or_default();
+        let first_party = grants::read_manifest(&self.settings.dir).get(&info.name) == Some(&hash);
+        let offered = if self.settings.grant_requested {
+            Grants::everything_requested(&requested, info.events)
+        } else if let Some(g) = self.settings.grants.get(&info.name) {
+            g.clone()
+        } else if first_party {
+            grants::first_party_defaults(&info.name).unwrap_or_default()
+        } else {
+            Grants::default()
+        };
+        let granted = offered.limited_to(&requested, info.events);
         for r in &info.permissions {
-            if !granted.contains(&r.permission) {
-                tracing::warn!(plugin = %info.name, permission = permission_name(r.permission), reason = %r.reason, "requested permission not granted (grant it under [plugins.grants])");
+            if !granted.has(r.permission) {
+                tracing::warn!(plugin = %info.name, permission = permission_name(r.permission), reason = %crate::logging::escaped(&r.reason), "requested permission not granted (grant it under [plugins.grants])");
             }
         }
-        candidate.tag = markup::callback_tag(&info.name);
+        for (kind, event) in grants::EVENT_NAMES {
+            if info.events.contains(kind) && !granted.events.contains(kind) {
+                tracing::warn!(plugin = %info.name, event, "the plugin asks for these events but was not granted them (grant \"{event}\" under [plugins.grants])");
+            }
+        }
+        candidate.first_party = first_party;
         candidate.granted = Arc::new(granted);
         candidate.info = info;
         let loaded = Arc::new(candidate);
         let name = loaded.info.name.clone();
-        if let Ok(mut plugins) = self.plugins.write() {
-            plugins.retain(|_, p| p.path != path || p.info.name == name);
-            plugins.insert(name.clone(), loaded.clone());
-        }
+        self.plugins.insert(loaded.clone());
+        let granted_names = loaded.granted.names().join(", ");
+        tracing::info!(plugin = %name, granted = %granted_names, first_party, sha256 = %&grants::to_hex(&hash)[..16], "plugin granted");
         tracing::info!(plugin = %name, version = %loaded.info.version, took_ms = started.elapsed().as_millis() as u64, path = %shown, "plugin loaded");
         Ok(loaded)
     }
 
     fn check_names(&self, shown: &str, path: &Path, info: &PluginInfo) -> Result<(), LoadError> {
+        if let Some(p) = info.start_prefixes.iter().find(|p| p.trim().is_empty()) {
+            return Err(LoadError::StartPrefix {
+                path: shown.into(),
+                prefix: p.clone(),
+                problem: "is empty: it would take every /start payload".into(),
+            });
+        }
         for other in self.list() {
             if other.path == path {
                 continue;
@@ -267,6 +259,20 @@ impl PluginHost {
                     name: info.name.clone(),
                     other: other.path.display().to_string(),
                 });
+            }
+            for prefix in &info.start_prefixes {
+                if let Some(theirs) = other
+                    .info
+                    .start_prefixes
+                    .iter()
+                    .find(|o| o.starts_with(prefix.as_str()) || prefix.starts_with(o.as_str()))
+                {
+                    return Err(LoadError::StartPrefix {
+                        path: shown.into(),
+                        prefix: prefix.clone(),
+                        problem: format!("overlaps plugin {}'s '{theirs}'", other.info.name),
+                    });
+                }
             }
             for c in &info.commands {
                 let names = std::iter::once(&c.name).chain(&c.aliases);
@@ -286,9 +292,7 @@ impl PluginHost {
 
     /// Removes the plugin loaded from `path` (its file was deleted).
     pub fn unload(&self, path: &Path) -> Option<String> {
-        let mut plugins = self.plugins.write().ok()?;
-        let name = plugins.iter().find(|(_, p)| p.path == path).map(|(n, _)| n.clone())?;
-        plugins.remove(&name);
+        let name = self.plugins.remove_path(path)?;
         tracing::info!(plugin = %name, "plugin unloaded (its file is gone)");
         Some(name)
     }
@@ -304,8 +308,4 @@ impl PluginHost {
         }
         errors
     }
-}
-
-fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }

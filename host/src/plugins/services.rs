@@ -1,15 +1,18 @@
 //! What plugin imports reach on the host side, shared by every call.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use super::PluginHost;
+use super::markup::CallbackTags;
 use super::outbound::Outbound;
-use crate::links::LinkSigner;
+use super::registry::Registry;
+use crate::links::{LinkSigner, Revocations};
 use crate::metrics::Metrics;
 use crate::storage::Store;
 use crate::stream::ByteStreamer;
+use crate::telegram::outbox::Outbox;
 
 #[derive(Default)]
 pub struct PluginMetrics {
@@ -21,15 +24,22 @@ pub struct PluginMetrics {
 /// The bot side of the `telegram` and `links` imports; absent when plugins run with no bot
 /// (loading checks, the benchmark).
 pub struct BotSide {
+    /// For reads (messages, usernames, memberships); everything sent goes through `outbox`.
     pub client: grammers_client::Client,
-    /// Bot API style id of the bin channel.
-    pub bin_channel: i64,
+    pub outbox: Arc<Outbox>,
     pub streamer: Option<Arc<ByteStreamer>>,
     pub signer: Option<LinkSigner>,
+    pub revoked: Option<Revocations>,
     /// Without the `@`; deep links are built from it.
     pub username: String,
-    /// Shared with the update handlers: one per-chat rate for everything the bot sends.
-    pub pacer: Arc<crate::telegram::pacer::Pacer>,
+    /// Admins: they may batch any chat the bot reads, the bin channel included.
+    pub admins: Vec<i64>,
+    /// `links.ttl_secs`: every link a plugin hands out expires like the host's own.
+    pub link_ttl_secs: u64,
+    /// `access.ban_revokes_links`.
+    pub ban_revokes_links: bool,
+    /// Who may read which chat, asked of Telegram and kept briefly.
+    pub readers: super::readers::Readers,
 }
 
 /// The link shorteners users may pick (`links.shortener_sites`).
@@ -41,20 +51,50 @@ pub struct ShortenerSettings {
     pub scheme: String,
 }
 
+/// Denied import calls, logged once per plugin a minute with how many there were.
+#[derive(Default)]
+pub struct DenialLog {
+    seen: Mutex<HashMap<String, (Instant, u64)>>,
+}
+
+const DENIAL_WINDOW: Duration = Duration::from_secs(60);
+
+impl DenialLog {
+    pub fn note(&self, plugin: &str, what: &str) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        match seen.get_mut(plugin) {
+            Some((since, n)) if now.duration_since(*since) < DENIAL_WINDOW => *n += 1,
+            Some((since, n)) => {
+                let suppressed = *n;
+                *since = now;
+                *n = 0;
+                tracing::warn!(plugin = %crate::logging::escaped(plugin), denied = what, earlier = suppressed, "plugin called an import it was not granted ({suppressed} more denials in the minute before)");
+            }
+            None => {
+                seen.insert(plugin.to_string(), (now, 0));
+                tracing::warn!(plugin = %crate::logging::escaped(plugin), denied = what, "plugin called an import it was not granted (further denials are counted, logged once a minute)");
+            }
+        }
+    }
+}
+
 pub struct HostServices {
     /// Plugin kv namespaces, users and scheduled jobs live here.
     pub store: Store,
     pub outbound: Outbound,
     pub bot: Option<BotSide>,
     pub metrics: PluginMetrics,
+    pub denials: DenialLog,
     /// Each plugin's settings (`[plugins.config.<name>]`), as text.
     pub config: BTreeMap<String, BTreeMap<String, String>>,
     pub shortener: ShortenerSettings,
     /// The streamer's figures, for the bot statistics.
     pub stream_metrics: Option<Arc<Metrics>>,
-    /// The plugin host these services belong to (it owns them, hence weak), for `bot.commands`
-    /// and the statistics; set once it exists.
-    pub host: OnceLock<Weak<PluginHost>>,
+    /// The loaded plugins (shared with the plugin host), for `bot.commands` and the statistics.
+    pub registry: Arc<Registry>,
+    /// Callback data tags, keyed by the link secret.
+    pub tags: CallbackTags,
     /// Woken when a plugin schedules a wake-up, so the scheduler looks at the new due time.
     pub jobs_changed: tokio::sync::Notify,
 }
@@ -67,15 +107,13 @@ impl HostServices {
             outbound,
             bot: None,
             metrics: PluginMetrics::default(),
+            denials: DenialLog::default(),
             config: BTreeMap::new(),
             shortener: ShortenerSettings::default(),
             stream_metrics: None,
-            host: OnceLock::new(),
+            registry: Arc::default(),
+            tags: CallbackTags::random(),
             jobs_changed: tokio::sync::Notify::new(),
         }
-    }
-
-    pub fn plugin_host(&self) -> Option<Arc<PluginHost>> {
-        self.host.get().and_then(Weak::upgrade)
     }
 }

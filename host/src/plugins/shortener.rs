@@ -8,6 +8,8 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use super::outbound::{Outbound, OutboundError};
 use super::services::ShortenerSettings;
 
+/// The plugin whose settings namespace holds a user's shortener choice.
+pub const SHORTENER_PLUGIN: &str = "shortener";
 /// The user settings a shortener choice is kept in.
 pub const SITE_SETTING: &str = "shortener.site";
 pub const KEY_SETTING: &str = "shortener.key";

@@ -1,32 +1,102 @@
-//! What one plugin call's store holds: who the plugin is and what it was granted, the WASI
-//! sandbox (no files, no environment, no sockets; stdout and stderr captured), the limits, and
-//! the host services its imports reach.
+//! What one plugin call's store holds: who the plugin is and what it was granted, whom the call
+//! is for (the event's user and chat, which bound what its imports reach), the WASI sandbox (no
+//! files, no environment, no sockets; stdout and stderr captured), the limits, and the host
+//! services its imports reach.
 
 use std::sync::Arc;
 
+use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use super::bindings::types::{HostError, Permission};
+use super::bindings::types::{Event, HostError, Permission};
+use super::grants::Grants;
+use super::guest_clock::GuestClock;
 use super::services::HostServices;
 
 /// Bytes of stdout/stderr kept per call (a guest's panic message is well within).
 pub const OUTPUT_CAPTURE: usize = 16 * 1024;
 
+/// Whom a call acts for: the event's user and chat (none for a wake-up), and whether the user
+/// is an admin. Imports that touch a user's data or a chat check against it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallScope {
+    pub user: Option<i64>,
+    pub chat: Option<i64>,
+    pub admin: bool,
+}
+
+impl CallScope {
+    pub fn of(event: &Event) -> CallScope {
+        let (user, chat, admin) = match event {
+            Event::Command(c) => (Some(c.user_id), Some(c.chat_id), c.is_admin),
+            Event::Callback(c) => (Some(c.user_id), Some(c.chat_id), c.is_admin),
+            Event::FileReceived(f) | Event::FileGate(f) => (Some(f.user_id), Some(f.chat_id), f.is_admin),
+            Event::FileReplied(f) => (Some(f.user_id), Some(f.chat_id), false),
+            Event::Text(t) => (Some(t.user_id), Some(t.chat_id), false),
+            Event::WakeUp(_) => (None, None, false),
+        };
+        CallScope { user, chat, admin }
+    }
+}
+
+/// Memory for the whole call: every linear memory and table of every instance counted together
+/// (a component can hold several), against one budget.
+pub struct CallLimiter {
+    budget: usize,
+    used: usize,
+}
+
+/// Bytes a table element is counted as.
+const TABLE_ELEMENT: usize = 8;
+
+impl CallLimiter {
+    pub fn new(budget: usize) -> CallLimiter {
+        CallLimiter { budget, used: 0 }
+    }
+
+    fn grow(&mut self, bytes: usize) -> bool {
+        match self.used.checked_add(bytes) {
+            Some(total) if total <= self.budget => {
+                self.used = total;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl ResourceLimiter for CallLimiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(self.grow(desired.saturating_sub(current)))
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(self.grow(desired.saturating_sub(current).saturating_mul(TABLE_ELEMENT)))
+    }
+
+    fn instances(&self) -> usize {
+        32
+    }
+
+    fn tables(&self) -> usize {
+        32
+    }
+
+    fn memories(&self) -> usize {
+        8
+    }
+}
+
 pub struct PluginState {
     pub plugin: String,
-    pub granted: Arc<Vec<Permission>>,
+    pub granted: Arc<Grants>,
+    pub scope: CallScope,
     pub services: Arc<HostServices>,
-    pub limits: StoreLimits,
-    /// Ticks of guest execution seen by the epoch callback in this call.
-    pub cpu_ticks: u64,
-    /// Checked imports called so far, and the count the epoch callback saw last: a tick that
-    /// ends with the guest coming back from an import was spent in the host (awaiting
-    /// Telegram, say), which the wall-clock limit covers, not the CPU limit.
-    pub host_calls: u64,
-    pub host_calls_seen: u64,
+    pub limits: CallLimiter,
+    /// Guest execution time of this call (time in imports excluded).
+    pub clock: Arc<GuestClock>,
     wasi: WasiCtx,
     table: ResourceTable,
     pub stdout: MemoryOutputPipe,
@@ -34,7 +104,13 @@ pub struct PluginState {
 }
 
 impl PluginState {
-    pub fn new(plugin: &str, granted: Arc<Vec<Permission>>, services: Arc<HostServices>, memory_bytes: u64) -> Self {
+    pub fn new(
+        plugin: &str,
+        granted: Arc<Grants>,
+        scope: CallScope,
+        services: Arc<HostServices>,
+        memory_bytes: u64,
+    ) -> Self {
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAPTURE);
         let wasi = WasiCtxBuilder::new()
@@ -44,21 +120,13 @@ impl PluginState {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(memory_bytes as usize)
-            .table_elements(100_000)
-            .instances(32)
-            .tables(32)
-            .memories(8)
-            .build();
         PluginState {
             plugin: plugin.to_string(),
             granted,
+            scope,
             services,
-            limits,
-            cpu_ticks: 0,
-            host_calls: 0,
-            host_calls_seen: 0,
+            limits: CallLimiter::new(memory_bytes as usize),
+            clock: Arc::new(GuestClock::default()),
             wasi,
             table: ResourceTable::new(),
             stdout,
@@ -66,15 +134,27 @@ impl PluginState {
         }
     }
 
-    /// The capability check every import makes first.
+    /// The capability check every import makes first. Denials are logged once per plugin a
+    /// minute, with a count: a guest looping on a denied import cannot flood the log.
     pub fn check(&mut self, p: Permission) -> Result<(), HostError> {
-        self.host_calls += 1;
-        if self.granted.contains(&p) {
+        if self.granted.has(p) {
             Ok(())
         } else {
             self.services.metrics.denied.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tracing::warn!(plugin = %self.plugin, permission = ?p, "plugin called an import it was not granted");
+            self.services.denials.note(&self.plugin, super::grants::permission_name(p));
             Err(HostError::Denied(p))
+        }
+    }
+
+    /// The user whose data an import may touch: the event's user, any user with the
+    /// `any-user-data` grant. Denied otherwise (and for wake-ups, which have no user).
+    pub fn may_touch_user(&mut self, user: i64) -> Result<(), HostError> {
+        if self.granted.any_user_data || self.scope.user == Some(user) {
+            Ok(())
+        } else {
+            self.services.metrics.denied.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.services.denials.note(&self.plugin, "another user's data (any-user-data)");
+            Err(HostError::Denied(Permission::UserData))
         }
     }
 }
@@ -82,5 +162,21 @@ impl PluginState {
 impl WasiView for PluginState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memories_and_tables_share_one_budget() {
+        let mut l = CallLimiter::new(10 * 65536);
+        assert!(l.memory_growing(0, 4 * 65536, None).expect("ok"), "first memory");
+        assert!(l.memory_growing(0, 4 * 65536, None).expect("ok"), "second memory");
+        assert!(!l.memory_growing(0, 4 * 65536, None).expect("ok"), "a third would pass the budget");
+        assert!(l.memory_growing(4 * 65536, 5 * 65536, None).expect("ok"), "growing within it");
+        assert!(!l.table_growing(0, 65536, None).expect("ok"), "a big table counts too");
+        assert!(l.table_growing(0, 1000, None).expect("ok"));
     }
 }

@@ -187,10 +187,25 @@ impl SimHandle {
                 next_msg_id: 0,
                 messages: BTreeMap::new(),
                 admins: admins.iter().copied().collect(),
+                members: HashSet::new(),
                 log: Vec::new(),
             },
         );
         id
+    }
+
+    /// `user` joins `channel` as a subscriber.
+    pub fn join_channel(&self, channel: ChannelId, user: AccountId) -> Result<(), SimError> {
+        let mut world = self.shared.world();
+        world.channels.get_mut(&channel).ok_or(SimError::NotFound("channel"))?.members.insert(user);
+        Ok(())
+    }
+
+    /// Deletes a channel message, as an admin of the channel would.
+    pub fn delete_channel_message(&self, channel: ChannelId, id: i32) -> Result<(), SimError> {
+        let mut world = self.shared.world();
+        world.channels.get_mut(&channel).ok_or(SimError::NotFound("channel"))?.messages.remove(&id);
+        Ok(())
     }
 
     /// The Bot API style id (`-100…`) operators put in BIN_CHANNEL.
@@ -344,6 +359,29 @@ impl SimHandle {
         data: &[u8],
         timeout: Duration,
     ) -> Result<CallbackAnswer, SimError> {
+        self.callback(user, msg_id, data, timeout, true).await
+    }
+
+    /// Sends callback data of the user's choosing for a message of the bot's, as a modified
+    /// client can (Telegram does not check the data against the message's buttons).
+    pub async fn press_forged(
+        &self,
+        user: AccountId,
+        msg_id: i32,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<CallbackAnswer, SimError> {
+        self.callback(user, msg_id, data, timeout, false).await
+    }
+
+    async fn callback(
+        &self,
+        user: AccountId,
+        msg_id: i32,
+        data: &[u8],
+        timeout: Duration,
+        honest: bool,
+    ) -> Result<CallbackAnswer, SimError> {
         let (tx, rx) = oneshot::channel();
         let query_id: i64 = rand::random();
         {
@@ -354,7 +392,7 @@ impl SimHandle {
                 .iter()
                 .flatten()
                 .any(|b| matches!(b, SeenButton::Callback { data: d, .. } if d == data));
-            if !has || m.recipient != user {
+            if (honest && !has) || m.recipient != user {
                 return Err(SimError::NoSuchButton);
             }
             let bot = m.sender;

@@ -95,6 +95,8 @@ pub struct Channel {
     pub messages: BTreeMap<i32, ChannelMessage>,
     /// Accounts that may post and read (bots must be admins to see a channel at all).
     pub admins: HashSet<AccountId>,
+    /// Subscribers who are not admins (they read; `channels.getParticipant` finds them).
+    pub members: HashSet<AccountId>,
     pub log: Vec<Logged>,
 }
 

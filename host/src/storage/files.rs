@@ -41,3 +41,55 @@ impl Store {
         Ok((n.max(0) as u64, bytes.max(0) as u64))
     }
 }
+
+impl Store {
+    /// Who sent the file kept at this bin-channel message, if it was recorded.
+    pub async fn file_sender(&self, bin_channel: i64, bin_message_id: i32) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT sender_id FROM files WHERE bin_channel = ? AND bin_message_id = ?")
+            .bind(bin_channel)
+            .bind(bin_message_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Makes the links of one file answer 410 from now on.
+    pub async fn revoke_file(&self, bin_channel: i64, bin_message_id: i32, by: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO revoked_files (bin_channel, bin_message_id, revoked_ms, revoked_by) VALUES (?, ?, ?, ?)
+             ON CONFLICT (bin_channel, bin_message_id) DO NOTHING",
+        )
+        .bind(bin_channel)
+        .bind(bin_message_id)
+        .bind(now_ms())
+        .bind(by)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Revokes every file `sender` sent; how many were newly revoked.
+    pub async fn revoke_files_of(&self, bin_channel: i64, sender: i64, by: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO revoked_files (bin_channel, bin_message_id, revoked_ms, revoked_by)
+             SELECT bin_channel, bin_message_id, ?, ? FROM files WHERE bin_channel = ? AND sender_id = ?
+             ON CONFLICT (bin_channel, bin_message_id) DO NOTHING",
+        )
+        .bind(now_ms())
+        .bind(by)
+        .bind(bin_channel)
+        .bind(sender)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn is_revoked(&self, bin_channel: i64, bin_message_id: i32) -> Result<bool, StoreError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM revoked_files WHERE bin_channel = ? AND bin_message_id = ?")
+                .bind(bin_channel)
+                .bind(bin_message_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+}

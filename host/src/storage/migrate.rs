@@ -4,7 +4,8 @@
 use super::StoreError;
 
 /// (version, SQL). Append only: a released migration never changes.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("migrations/0001_initial.sql")), (2, include_str!("migrations/0002_trust.sql"))];
 
 pub async fn run(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
     sqlx::query(

@@ -52,7 +52,7 @@ impl Store {
         let url = match url.map(str::trim).filter(|u| !u.is_empty()) {
             Some(u) => u.to_string(),
             None => {
-                std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Open {
+                private_dir(data_dir).map_err(|e| StoreError::Open {
                     url: data_dir.display().to_string(),
                     problem: format!("cannot create the data folder: {e}"),
                 })?;
@@ -70,8 +70,14 @@ impl Store {
                 "MongoDB is not supported; leave DATABASE_URL unset to use SQLite in the data folder".into(),
             ));
         }
-        let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|e| open_err(e.to_string()))?
+        let options = SqliteConnectOptions::from_str(&url).map_err(|e| open_err(e.to_string()))?;
+        // The database holds the link secret and the bots' Telegram keys: owner-only, whatever
+        // the umask. SQLite gives its -wal and -shm files the database file's mode.
+        let file = options.get_filename().to_path_buf();
+        if file.as_os_str() != ":memory:" && !file.as_os_str().is_empty() {
+            private_files(&file).map_err(|e| open_err(format!("cannot make the database private: {e}")))?;
+        }
+        let options = options
             .create_if_missing(true)
             // WAL: readers never wait for the writer; with synchronous=NORMAL a committed
             // transaction survives the process being killed (only a power cut can lose the
@@ -101,6 +107,29 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The data folder, created owner-only (0700), or made so.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// The database file, created owner-only (0600) before SQLite opens it; it and its WAL and
+/// shared-memory files made so when they exist already.
+fn private_files(db: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(db)?;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = std::path::PathBuf::from(name);
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
 }
 
 /// Unix time in milliseconds, as stored.

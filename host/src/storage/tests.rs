@@ -20,10 +20,17 @@ async fn users_settings_and_bans() {
     let c = s.user_counts().await.expect("counts");
     assert_eq!((c.total, c.banned), (2, 2));
     assert!(s.set_banned(7, false).await.expect("unban"));
-    s.set_user_setting(7, "shortener.site", Some("a.example")).await.expect("set");
-    assert_eq!(s.user_setting(7, "shortener.site").await.expect("get").as_deref(), Some("a.example"));
-    s.set_user_setting(7, "shortener.site", None).await.expect("unset");
-    assert_eq!(s.user_setting(7, "shortener.site").await.expect("get"), None);
+    s.set_user_setting("shortener", 7, "shortener.site", Some("a.example")).await.expect("set");
+    assert_eq!(s.user_setting("shortener", 7, "shortener.site").await.expect("get").as_deref(), Some("a.example"));
+    assert_eq!(s.user_setting("other", 7, "shortener.site").await.expect("get"), None, "namespaced by plugin");
+    s.set_user_setting("shortener", 7, "shortener.site", None).await.expect("unset");
+    assert_eq!(s.user_setting("shortener", 7, "shortener.site").await.expect("get"), None);
+    for i in 0..users::MAX_SETTINGS {
+        s.set_user_setting("p", 8, &format!("k{i}"), Some("v")).await.expect("within the cap");
+    }
+    s.set_user_setting("p", 8, "k0", Some("changed")).await.expect("an existing setting can change");
+    assert!(matches!(s.set_user_setting("p", 8, "one-more", Some("v")).await, Err(StoreError::Limit(_))));
+    s.set_user_setting("p", 9, "k", Some("v")).await.expect("another user has their own cap");
     let after: Vec<i64> = s.users_after(0, 10).await.expect("page").iter().map(|u| u.id).collect();
     assert_eq!(after, vec![7, 99]);
     assert_eq!(s.users_after(7, 10).await.expect("page").len(), 1);
@@ -117,4 +124,83 @@ async fn newer_schema_is_refused() {
     let e = Store::open(None, &dir).await.err().expect("refused");
     assert!(matches!(e, StoreError::TooNew { found: 999, .. }), "{e}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn revocations_by_file_and_by_sender() {
+    let s = Store::in_memory().await.expect("store");
+    for (id, sender) in [(10, 1), (11, 1), (12, 2)] {
+        let f = FileRecord {
+            bin_channel: -100,
+            bin_message_id: id,
+            sender_id: sender,
+            chat_id: sender,
+            message_id: 1,
+            name: "f",
+            mime: "video/mp4",
+            size: 1,
+        };
+        s.record_file(&f).await.expect("record");
+    }
+    assert_eq!(s.file_sender(-100, 11).await.expect("sender"), Some(1));
+    assert!(!s.is_revoked(-100, 12).await.expect("read"));
+    s.revoke_file(-100, 12, 2).await.expect("revoke");
+    assert!(s.is_revoked(-100, 12).await.expect("read"));
+    assert_eq!(s.revoke_files_of(-100, 1, 0).await.expect("revoke all"), 2);
+    assert!(s.is_revoked(-100, 10).await.expect("read") && s.is_revoked(-100, 11).await.expect("read"));
+    assert!(!s.is_revoked(-200, 10).await.expect("read"), "per bin channel");
+}
+
+#[tokio::test]
+async fn settings_written_before_namespaces_move_to_their_plugin() {
+    let dir = temp_dir("settings-migrate");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}", dir.join("old.db").display());
+    {
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url).expect("url").create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(opts).await.expect("open");
+        sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)")
+            .execute(&pool)
+            .await
+            .expect("table");
+        let v1: String = include_str!("migrations/0001_initial.sql")
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for stmt in v1.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::query(stmt).execute(&pool).await.expect("0001");
+        }
+        sqlx::query("INSERT INTO schema_migrations VALUES (1, 0)").execute(&pool).await.expect("v1");
+        sqlx::query("INSERT INTO user_settings VALUES (7, 'shortener.key', 'k'), (7, 'odd', 'v')")
+            .execute(&pool)
+            .await
+            .expect("old settings");
+        pool.close().await;
+    }
+    let s = Store::open(Some(&url), &dir).await.expect("migrates");
+    assert_eq!(s.user_setting("shortener", 7, "shortener.key").await.expect("get").as_deref(), Some("k"));
+    assert_eq!(s.user_setting("", 7, "odd").await.expect("get").as_deref(), Some("v"), "nothing is lost");
+    s.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_data_folder_and_database_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("modes");
+    // A folder left world-readable by an older version or a careless umask is tightened too.
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let s = Store::open(None, &dir).await.expect("open");
+    s.kv_set("p", "k", b"v").await.expect("a write, so the WAL exists");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "data folder");
+    for f in ["beamgram.db", "beamgram.db-wal", "beamgram.db-shm"] {
+        let p = dir.join(f);
+        assert!(p.exists(), "{f} exists");
+        assert_eq!(mode(&p), 0o600, "{f}");
+    }
+    s.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

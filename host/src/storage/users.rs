@@ -33,6 +33,8 @@ pub struct UserCounts {
 }
 
 const MAX_SETTING: usize = 4096;
+/// Settings one plugin may keep for one user.
+pub const MAX_SETTINGS: usize = 64;
 
 fn user(row: &sqlx::sqlite::SqliteRow) -> Result<StoredUser, sqlx::Error> {
     let first: String = row.try_get("first_name")?;
@@ -149,16 +151,25 @@ impl Store {
         Ok(())
     }
 
-    pub async fn user_setting(&self, id: i64, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM user_settings WHERE user_id = ? AND key = ?")
+    /// One of `plugin`'s settings for a user.
+    pub async fn user_setting(&self, plugin: &str, id: i64, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT value FROM plugin_user_settings WHERE plugin = ? AND user_id = ? AND key = ?")
+            .bind(plugin)
             .bind(id)
             .bind(key)
             .fetch_optional(&self.pool)
             .await?)
     }
 
-    /// Sets (or with `None` removes) one of a user's settings.
-    pub async fn set_user_setting(&self, id: i64, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+    /// Sets (or with `None` removes) one of `plugin`'s settings for a user; at most
+    /// [`MAX_SETTINGS`] per plugin and user, checked and written in one statement.
+    pub async fn set_user_setting(
+        &self,
+        plugin: &str,
+        id: i64,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), StoreError> {
         if key.is_empty() || key.len() > super::MAX_KEY {
             return Err(StoreError::Limit(format!("setting names are 1 to {} bytes", super::MAX_KEY)));
         }
@@ -167,18 +178,29 @@ impl Store {
                 return Err(StoreError::Limit(format!("settings are at most {MAX_SETTING} bytes")));
             }
             Some(v) => {
-                sqlx::query(
-                    "INSERT INTO user_settings (user_id, key, value) VALUES (?, ?, ?)
-                     ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value",
+                let written = sqlx::query(
+                    "INSERT INTO plugin_user_settings (plugin, user_id, key, value)
+                     SELECT ?, ?, ?, ?
+                     WHERE (SELECT COUNT(*) FROM plugin_user_settings WHERE plugin = ? AND user_id = ? AND key <> ?) < ?
+                     ON CONFLICT (plugin, user_id, key) DO UPDATE SET value = excluded.value",
                 )
+                .bind(plugin)
                 .bind(id)
                 .bind(key)
                 .bind(v)
+                .bind(plugin)
+                .bind(id)
+                .bind(key)
+                .bind(MAX_SETTINGS as i64)
                 .execute(&self.pool)
                 .await?;
+                if written.rows_affected() == 0 {
+                    return Err(StoreError::Limit(format!("at most {MAX_SETTINGS} settings per user")));
+                }
             }
             None => {
-                sqlx::query("DELETE FROM user_settings WHERE user_id = ? AND key = ?")
+                sqlx::query("DELETE FROM plugin_user_settings WHERE plugin = ? AND user_id = ? AND key = ?")
+                    .bind(plugin)
                     .bind(id)
                     .bind(key)
                     .execute(&self.pool)

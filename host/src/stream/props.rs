@@ -46,11 +46,6 @@ impl FileProps {
         }
     }
 
-    /// Whether browsers should show it in place rather than save it.
-    pub fn is_streamable(&self) -> bool {
-        ["video/", "audio/", "image/", "text/plain", "application/pdf"].iter().any(|p| self.mime.starts_with(p))
-    }
-
     /// Reads a message's file, if it has one.
     pub fn from_message(msg: &tl::enums::Message) -> Option<FileProps> {
         let tl::enums::Message::Message(m) = msg else { return None };

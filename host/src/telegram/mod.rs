@@ -1,6 +1,7 @@
 //! Telegram sessions: a logged-in grammers client per bot token, on Telegram or on a
 //! simulator, with its session kept in the store.
 
+pub mod outbox;
 pub mod pacer;
 pub mod session;
 

@@ -11,8 +11,9 @@ impl Host for PluginState {
     }
 
     async fn commands(&mut self, include_admin_only: bool) -> wasmtime::Result<Vec<CommandSpec>> {
-        let Some(host) = self.services.plugin_host() else { return Ok(Vec::new()) };
-        Ok(host
+        Ok(self
+            .services
+            .registry
             .list()
             .iter()
             .flat_map(|p| p.info.commands.iter())

@@ -4,8 +4,8 @@
 use crate::plugins::bindings::beamgram::plugin::links::Host;
 use crate::plugins::bindings::types::{FileInfo, FileLinks, HostError, MediaKind, Permission};
 use crate::plugins::host::kv::host_error;
-use crate::plugins::host::telegram::{failed, peer};
-use crate::plugins::shortener::{self, KEY_SETTING, SITE_SETTING};
+use crate::plugins::host::telegram::BotCall;
+use crate::plugins::shortener::{self, KEY_SETTING, SHORTENER_PLUGIN, SITE_SETTING};
 use crate::plugins::state::PluginState;
 use crate::stream::StreamError;
 use crate::stream::props::{self, FileProps};
@@ -36,6 +36,68 @@ pub fn file_info(p: &FileProps, links: crate::links::FileLinks) -> FileInfo {
     }
 }
 
+/// Whether links for users need a verification first: the `verify` plugin is loaded and
+/// enabled. Links a plugin makes for a user honour it like the host's own file replies.
+fn verification_required(services: &crate::plugins::services::HostServices) -> bool {
+    let enabled = services.config.get("verify").and_then(|c| c.get("enabled")).is_some_and(|v| v == "true");
+    enabled && services.registry.get("verify").is_some()
+}
+
+impl BotCall {
+    async fn file_of(&self, chat_id: i64, message_id: i32) -> Result<Option<FileInfo>, HostError> {
+        let bot = self.bot()?;
+        let (Some(streamer), Some(signer)) = (&bot.streamer, &bot.signer) else {
+            return Err(HostError::Failed("links are not served by this process".into()));
+        };
+        self.may_read(chat_id).await?;
+        if let Some(user) = self.scope.user
+            && !self.scope.admin
+            && verification_required(&self.services)
+        {
+            let until = self.services.store.user(user).await.map_err(host_error)?.and_then(|u| u.verified_until_ms);
+            if !until.is_some_and(|t| t > crate::storage::now_ms()) {
+                tracing::info!(plugin = %self.plugin, user, "links refused: the user is not verified");
+                return Err(HostError::Denied(Permission::Links));
+            }
+        }
+        let bin = bot.outbox.bin_channel();
+        let bin_id = if chat_id == bin {
+            message_id
+        } else {
+            // The host's own copy into the bin channel (paced like every send), so the link
+            // does not depend on the other chat.
+            match bot.outbox.copy_to_bin(chat_id, message_id).await {
+                Ok(id) => id,
+                Err(crate::telegram::outbox::OutboxError::NotFound) => return Ok(None),
+                Err(e) => return Err(super::telegram::outbox_error(e)),
+            }
+        };
+        match streamer.props(bin_id).await {
+            Ok(p) => {
+                if chat_id != bin {
+                    let record = crate::storage::FileRecord {
+                        bin_channel: bin,
+                        bin_message_id: bin_id,
+                        sender_id: self.scope.user.unwrap_or(0),
+                        chat_id,
+                        message_id,
+                        name: &p.name,
+                        mime: &p.mime,
+                        size: p.size,
+                    };
+                    if let Err(e) = self.services.store.record_file(&record).await {
+                        tracing::warn!("could not record a linked file: {e}");
+                    }
+                }
+                let target = signer.target(bin_id, bot.link_ttl_secs);
+                Ok(Some(file_info(&p, signer.links(target, &p.name))))
+            }
+            Err(StreamError::NotFound) => Ok(None),
+            Err(e) => Err(HostError::Failed(e.to_string())),
+        }
+    }
+}
+
 impl Host for PluginState {
     async fn file_of(
         &mut self,
@@ -46,42 +108,16 @@ impl Host for PluginState {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
-        let result = async {
-            let bot = call.bot()?;
-            let (Some(streamer), Some(signer)) = (&bot.streamer, &bot.signer) else {
-                return Err(HostError::Failed("links are not served by this process".into()));
-            };
-            let bin_id = if chat_id == 0 || chat_id == bot.bin_channel {
-                message_id
-            } else {
-                let copied = bot
-                    .client
-                    .forward_messages(peer(bot, 0)?, &[message_id], peer(bot, chat_id)?)
-                    .await
-                    .map_err(failed)?;
-                match copied.into_iter().flatten().next() {
-                    Some(m) => m.id(),
-                    None => return Err(HostError::NotFound),
-                }
-            };
-            match streamer.props(bin_id).await {
-                Ok(p) => Ok(Some(file_info(
-                    &p,
-                    signer.links(crate::links::LinkTarget { message_id: bin_id, expires: 0 }, &p.name),
-                ))),
-                Err(StreamError::NotFound) => Ok(None),
-                Err(e) => Err(HostError::Failed(e.to_string())),
-            }
-        };
-        Ok(result.await)
+        Ok(call.file_of(chat_id, message_id).await)
     }
 
+    /// Shortens with the event's user's own shortener (their key is theirs to spend).
     async fn shorten(&mut self, user_id: i64, url: String) -> wasmtime::Result<Result<String, HostError>> {
-        if let Err(e) = self.check(Permission::Links) {
+        if let Err(e) = self.check(Permission::Links).and_then(|_| self.may_touch_user(user_id)) {
             return Ok(Err(e));
         }
         let services = self.services.clone();
-        let setting = |k| services.store.user_setting(user_id, k);
+        let setting = |k| services.store.user_setting(SHORTENER_PLUGIN, user_id, k);
         let (site, key) = match (setting(SITE_SETTING).await, setting(KEY_SETTING).await) {
             (Ok(Some(site)), Ok(Some(key))) => (site, key),
             (Ok(_), Ok(_)) => return Ok(Ok(url)),

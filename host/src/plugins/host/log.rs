@@ -15,6 +15,7 @@ impl Host for PluginState {
             message.truncate(cut);
         }
         let plugin = self.plugin.as_str();
+        let message = crate::logging::escaped(&message);
         match level {
             Level::Trace => tracing::trace!(plugin, "{message}"),
             Level::Debug => tracing::debug!(plugin, "{message}"),

@@ -1,32 +1,46 @@
-//! `telegram`: messages on the bot's behalf. Flood waits under a minute are slept out by the
-//! client (the plugin's wall-clock limit still applies); longer ones come back as `failed`.
+//! `telegram`: messages on the bot's behalf. Everything sent goes through the outbox (which
+//! checks the bin channel, paces and splits); reads are checked against who the call is for
+//! (`readers`). Flood waits under a minute are slept out by the client (the plugin's wall-clock
+//! limit still applies); longer ones come back as `failed`.
 
 use grammers_session::types::{PeerAuth, PeerId, PeerRef};
 
 use crate::plugins::bindings::beamgram::plugin::telegram::Host;
 use crate::plugins::bindings::types::{HostError, MessageRef, MessageSummary, Outgoing, Permission};
+use crate::plugins::grants::Grants;
 use crate::plugins::markup;
 use crate::plugins::services::BotSide;
-use crate::plugins::state::PluginState;
+use crate::plugins::state::{CallScope, PluginState};
+use crate::telegram::outbox::{Actor, OutboxError, PluginActor};
 
-pub fn peer(bot: &BotSide, chat_id: i64) -> Result<PeerRef, HostError> {
-    let id = if chat_id == 0 { bot.bin_channel } else { chat_id };
-    let id =
-        PeerId::from_bot_api_dialog_id(id).ok_or_else(|| HostError::Failed(format!("{chat_id} is not a chat id")))?;
+/// A chat id to read from; 0 and malformed ids are not chats.
+pub fn peer(chat_id: i64) -> Result<PeerRef, HostError> {
+    if chat_id == 0 {
+        return Err(HostError::NotFound);
+    }
+    let id = PeerId::from_bot_api_dialog_id(chat_id).ok_or(HostError::NotFound)?;
     Ok(PeerRef { id, auth: PeerAuth::default() })
 }
 
 pub fn failed(e: grammers_client::InvocationError) -> HostError {
+    outbox_error(crate::telegram::outbox::OutboxError::Telegram(e))
+}
+
+pub fn outbox_error(e: OutboxError) -> HostError {
     match e {
-        grammers_client::InvocationError::Rpc(r) if r.name == "MESSAGE_ID_INVALID" || r.name == "PEER_ID_INVALID" => {
+        OutboxError::Denied(why) => {
+            tracing::info!("{why}");
+            HostError::Denied(Permission::Telegram)
+        }
+        OutboxError::Invalid(s) => HostError::Limit(s),
+        OutboxError::NotFound => HostError::NotFound,
+        OutboxError::Blocked => HostError::Blocked,
+        OutboxError::Telegram(grammers_client::InvocationError::Rpc(r))
+            if matches!(r.name.as_str(), "MESSAGE_ID_INVALID" | "PEER_ID_INVALID" | "CHANNEL_INVALID") =>
+        {
             HostError::NotFound
         }
-        grammers_client::InvocationError::Rpc(r)
-            if matches!(r.name.as_str(), "USER_IS_BLOCKED" | "INPUT_USER_DEACTIVATED" | "USER_DEACTIVATED") =>
-        {
-            HostError::Blocked
-        }
-        other => HostError::Failed(other.to_string()),
+        OutboxError::Telegram(other) => HostError::Failed(other.to_string()),
     }
 }
 
@@ -51,89 +65,61 @@ pub fn summary(m: &grammers_client::message::Message, chat_id: i64) -> MessageSu
 pub struct BotCall {
     pub services: std::sync::Arc<crate::plugins::services::HostServices>,
     pub plugin: String,
+    pub granted: std::sync::Arc<Grants>,
+    pub scope: CallScope,
 }
 
 impl BotCall {
     pub fn bot(&self) -> Result<&BotSide, HostError> {
         self.services.bot.as_ref().ok_or_else(|| HostError::Failed("no Telegram client in this process".into()))
     }
+
+    /// How this call acts through the outbox.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor::Plugin(PluginActor {
+            name: &self.plugin,
+            origin_chat: self.scope.chat,
+            telegram: self.granted.has(Permission::Telegram),
+            bin_channel: self.granted.bin_channel,
+        })
+    }
+
+    /// Whether this call may read `chat` (see `readers`).
+    pub async fn may_read(&self, chat: i64) -> Result<(), HostError> {
+        let r = self.bot()?.readers.check(&self.scope, &self.granted, chat).await;
+        if let Err(HostError::Denied(_)) = &r {
+            tracing::info!(plugin = %self.plugin, user = ?self.scope.user, chat, "read refused: the user cannot read that chat");
+        }
+        r
+    }
 }
 
 impl PluginState {
     pub fn bot_call(&mut self, p: Permission) -> Result<BotCall, HostError> {
         self.check(p)?;
-        Ok(BotCall { services: self.services.clone(), plugin: self.plugin.clone() })
+        Ok(BotCall {
+            services: self.services.clone(),
+            plugin: self.plugin.clone(),
+            granted: self.granted.clone(),
+            scope: self.scope,
+        })
     }
 }
 
 impl BotCall {
-    async fn send(&self, chat_id: i64, message: Outgoing) -> Result<i32, HostError> {
-        let bot = self.bot()?;
-        let input = markup::message(&self.plugin, &message).map_err(HostError::Limit)?;
-        bot.pacer.ready(chat_id).await;
-        let sent = bot.client.send_message(peer(bot, chat_id)?, input).await.map(|m| m.id()).map_err(failed);
-        self.note_blocked(chat_id, &sent).await;
-        sent
+    fn draft(&self, message: &Outgoing) -> Result<crate::telegram::outbox::Draft, HostError> {
+        markup::draft(&self.services.tags, &self.plugin, message).map_err(HostError::Limit)
     }
 
-    /// Remembers users who blocked the bot (the statistics count them; writing again clears it).
-    async fn note_blocked<T>(&self, chat_id: i64, r: &Result<T, HostError>) {
-        if matches!(r, Err(HostError::Blocked))
-            && chat_id > 0
-            && let Err(e) = self.services.store.set_blocked_bot(chat_id).await
-        {
-            tracing::warn!("store: {e}");
-        }
+    async fn send(&self, chat_id: i64, message: Outgoing) -> Result<i32, HostError> {
+        let draft = self.draft(&message)?;
+        let ids = self.bot()?.outbox.send(self.actor(), chat_id, draft).await.map_err(outbox_error)?;
+        ids.last().copied().ok_or_else(|| HostError::Failed("nothing was sent".into()))
     }
 
     async fn forward(&self, from: i64, ids: Vec<i32>, to: i64, drop_author: bool) -> Result<Vec<i32>, HostError> {
-        use grammers_client::tl;
-        let bot = self.bot()?;
-        if ids.is_empty() || ids.len() > 100 {
-            return Err(HostError::Limit("1 to 100 messages per call".into()));
-        }
-        let random_id: Vec<i64> = ids.iter().map(|_| rand::random()).collect();
-        let request = tl::functions::messages::ForwardMessages {
-            silent: false,
-            background: false,
-            with_my_score: false,
-            drop_author,
-            drop_media_captions: false,
-            from_peer: peer(bot, from)?.into(),
-            id: ids,
-            random_id: random_id.clone(),
-            to_peer: peer(bot, to)?.into(),
-            top_msg_id: None,
-            reply_to: None,
-            schedule_date: None,
-            schedule_repeat_period: None,
-            send_as: None,
-            noforwards: false,
-            quick_reply_shortcut: None,
-            allow_paid_floodskip: false,
-            effect: None,
-            video_timestamp: None,
-            allow_paid_stars: None,
-            suggested_post: None,
-            from_ephemeral: false,
-        };
-        bot.pacer.ready(to).await;
-        let result = bot.client.invoke(&request).await.map_err(failed);
-        self.note_blocked(to, &result).await;
-        let updates = match result? {
-            tl::enums::Updates::Updates(u) => u.updates,
-            tl::enums::Updates::Combined(u) => u.updates,
-            _ => Vec::new(),
-        };
-        // Telegram tells which random id became which message id.
-        let by_random: std::collections::HashMap<i64, i32> = updates
-            .iter()
-            .filter_map(|u| match u {
-                tl::enums::Update::MessageId(m) => Some((m.random_id, m.id)),
-                _ => None,
-            })
-            .collect();
-        Ok(random_id.iter().filter_map(|r| by_random.get(r).copied()).collect())
+        self.may_read(from).await?;
+        self.bot()?.outbox.forward(self.actor(), from, ids, to, drop_author).await.map_err(outbox_error)
     }
 
     async fn send_document(
@@ -144,19 +130,10 @@ impl BotCall {
         caption: String,
     ) -> Result<i32, HostError> {
         const MAX: usize = 10 * 1024 * 1024;
-        let bot = self.bot()?;
         if content.len() > MAX {
             return Err(HostError::Limit(format!("documents are at most {MAX} bytes")));
         }
-        let size = content.len();
-        let mut reader = std::io::Cursor::new(content);
-        let uploaded =
-            bot.client.upload_stream(&mut reader, size, name).await.map_err(|e| HostError::Failed(e.to_string()))?;
-        let input = grammers_client::message::InputMessage::new().text(caption).document(uploaded);
-        bot.pacer.ready(chat_id).await;
-        let sent = bot.client.send_message(peer(bot, chat_id)?, input).await.map(|m| m.id()).map_err(failed);
-        self.note_blocked(chat_id, &sent).await;
-        sent
+        self.bot()?.outbox.send_document(self.actor(), chat_id, name, content, caption).await.map_err(outbox_error)
     }
 
     async fn resolve(&self, username: &str) -> Result<i64, HostError> {
@@ -172,14 +149,12 @@ impl BotCall {
     }
 
     async fn edit(&self, target: MessageRef, message: Outgoing) -> Result<(), HostError> {
-        let bot = self.bot()?;
-        let input = markup::message(&self.plugin, &message).map_err(HostError::Limit)?;
-        bot.client.edit_message(peer(bot, target.chat_id)?, target.message_id, input).await.map_err(failed)
+        let draft = self.draft(&message)?;
+        self.bot()?.outbox.edit(self.actor(), target.chat_id, target.message_id, draft).await.map_err(outbox_error)
     }
 
     async fn delete(&self, target: MessageRef) -> Result<(), HostError> {
-        let bot = self.bot()?;
-        bot.client.delete_messages(peer(bot, target.chat_id)?, &[target.message_id]).await.map(drop).map_err(failed)
+        self.bot()?.outbox.delete(self.actor(), target.chat_id, &[target.message_id]).await.map_err(outbox_error)
     }
 
     async fn get(&self, chat_id: i64, ids: Vec<i32>) -> Result<Vec<MessageSummary>, HostError> {
@@ -187,7 +162,8 @@ impl BotCall {
         if ids.len() > 200 {
             return Err(HostError::Limit("at most 200 messages per call".into()));
         }
-        let found = bot.client.get_messages_by_id(peer(bot, chat_id)?, &ids).await.map_err(failed)?;
+        self.may_read(chat_id).await?;
+        let found = bot.client.get_messages_by_id(peer(chat_id)?, &ids).await.map_err(failed)?;
         // grammers turns Telegram's bare messageEmpty (a missing id) into an empty message.
         Ok(found
             .iter()

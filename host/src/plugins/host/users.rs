@@ -35,9 +35,8 @@ async fn stats(services: &HostServices) -> Result<BotStats, HostError> {
             services.stream_metrics.as_deref().map(|m| f(m).load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(0)
         };
         let plugins = services
-            .plugin_host()
-            .map(|h| h.list())
-            .unwrap_or_default()
+            .registry
+            .list()
             .iter()
             .map(|p| PluginStatus {
                 name: p.info.name.clone(),
@@ -86,7 +85,19 @@ impl Host for PluginState {
             return Ok(Err(e));
         }
         tracing::info!(plugin = %self.plugin, user_id, banned, "ban changed by a plugin");
-        Ok(self.services.store.set_banned(user_id, banned).await.map_err(host_error))
+        let changed = self.services.store.set_banned(user_id, banned).await.map_err(host_error);
+        if banned
+            && changed.is_ok()
+            && let Some(bot) = &self.services.bot
+            && bot.ban_revokes_links
+            && let Some(revoked) = &bot.revoked
+        {
+            match revoked.revoke_sender(user_id, 0).await {
+                Ok(n) => tracing::info!(user_id, files = n, "the banned user's links were revoked"),
+                Err(e) => tracing::error!(user_id, "could not revoke the banned user's links: {e}"),
+            }
+        }
+        Ok(changed)
     }
 
     async fn stats(&mut self) -> wasmtime::Result<Result<BotStats, HostError>> {
@@ -98,7 +109,7 @@ impl Host for PluginState {
     }
 
     async fn get(&mut self, user_id: i64) -> wasmtime::Result<Result<Option<User>, HostError>> {
-        if let Err(e) = self.check(Permission::UserData) {
+        if let Err(e) = self.check(Permission::UserData).and_then(|_| self.may_touch_user(user_id)) {
             return Ok(Err(e));
         }
         Ok(self.services.store.user(user_id).await.map(|u| u.map(user)).map_err(host_error))
@@ -109,18 +120,19 @@ impl Host for PluginState {
         user_id: i64,
         until_ms: Option<u64>,
     ) -> wasmtime::Result<Result<(), HostError>> {
-        if let Err(e) = self.check(Permission::UserData) {
+        if let Err(e) = self.check(Permission::UserData).and_then(|_| self.may_touch_user(user_id)) {
             return Ok(Err(e));
         }
         let until = until_ms.map(|v| v.min(i64::MAX as u64) as i64);
         Ok(self.services.store.set_verified_until(user_id, until).await.map_err(host_error))
     }
 
+    /// The plugin's own setting for the event's user.
     async fn get_setting(&mut self, user_id: i64, key: String) -> wasmtime::Result<Result<Option<String>, HostError>> {
-        if let Err(e) = self.check(Permission::UserData) {
+        if let Err(e) = self.check(Permission::UserData).and_then(|_| self.may_touch_user(user_id)) {
             return Ok(Err(e));
         }
-        Ok(self.services.store.user_setting(user_id, &key).await.map_err(host_error))
+        Ok(self.services.store.user_setting(&self.plugin, user_id, &key).await.map_err(host_error))
     }
 
     async fn set_setting(
@@ -129,9 +141,14 @@ impl Host for PluginState {
         key: String,
         value: Option<String>,
     ) -> wasmtime::Result<Result<(), HostError>> {
-        if let Err(e) = self.check(Permission::UserData) {
+        if let Err(e) = self.check(Permission::UserData).and_then(|_| self.may_touch_user(user_id)) {
             return Ok(Err(e));
         }
-        Ok(self.services.store.set_user_setting(user_id, &key, value.as_deref()).await.map_err(host_error))
+        Ok(self
+            .services
+            .store
+            .set_user_setting(&self.plugin, user_id, &key, value.as_deref())
+            .await
+            .map_err(host_error))
     }
 }

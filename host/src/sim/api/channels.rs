@@ -80,3 +80,62 @@ pub fn get_channels(
     }
     Ok(tl::types::messages::Chats { chats }.into())
 }
+
+/// Whether a user is in a channel; the caller must administer it (bots check subscriptions).
+pub fn get_participant(
+    ctx: &CallCtx,
+    req: tl::functions::channels::GetParticipant,
+) -> Result<tl::enums::channels::ChannelParticipant, RpcErr> {
+    let world = ctx.shared.world();
+    let me = ctx.me(&world)?;
+    let id = resolve_channel(&world, me, &req.channel)?;
+    let ch = world.channels.get(&id).ok_or_else(|| err(400, "CHANNEL_INVALID"))?;
+    let user = match &req.participant {
+        tl::enums::InputPeer::User(u) => u.user_id,
+        tl::enums::InputPeer::UserFromMessage(u) => u.user_id,
+        _ => return Err(err(400, "PARTICIPANT_ID_INVALID")),
+    };
+    if !world.accounts.contains_key(&user) {
+        return Err(err(400, "PARTICIPANT_ID_INVALID"));
+    }
+    let participant: tl::enums::ChannelParticipant = if ch.admins.contains(&user) {
+        tl::types::ChannelParticipantAdmin {
+            can_edit: false,
+            is_self: user == me,
+            user_id: user,
+            inviter_id: None,
+            promoted_by: user,
+            date: 0,
+            admin_rights: tl::types::ChatAdminRights {
+                change_info: false,
+                post_messages: true,
+                edit_messages: true,
+                delete_messages: true,
+                ban_users: false,
+                invite_users: false,
+                pin_messages: false,
+                add_admins: false,
+                anonymous: false,
+                manage_call: false,
+                other: false,
+                manage_topics: false,
+                post_stories: false,
+                edit_stories: false,
+                delete_stories: false,
+                manage_direct_messages: false,
+                manage_ranks: false,
+                manage_linked_peers: false,
+                manage_welcome_messages: false,
+            }
+            .into(),
+            rank: None,
+        }
+        .into()
+    } else if ch.members.contains(&user) {
+        tl::types::ChannelParticipant { user_id: user, date: 0, subscription_until_date: None, rank: None }.into()
+    } else {
+        return Err(err(400, "USER_NOT_PARTICIPANT"));
+    };
+    let (users, chats) = super::updates::peers(&world, me);
+    Ok(tl::types::channels::ChannelParticipant { participant, chats, users }.into())
+}

@@ -196,6 +196,7 @@ pub fn dispatch(ctx: &CallCtx, method: &str, body: &[u8]) -> Result<Vec<u8>, Rep
         f::channels::GetMessages::CONSTRUCTOR_ID => call(ctx, body, channels::get_messages),
         f::channels::DeleteMessages::CONSTRUCTOR_ID => call(ctx, body, channels::delete_messages),
         f::channels::GetChannels::CONSTRUCTOR_ID => call(ctx, body, channels::get_channels),
+        f::channels::GetParticipant::CONSTRUCTOR_ID => call(ctx, body, channels::get_participant),
         f::upload::GetFile::CONSTRUCTOR_ID => call(ctx, body, upload::get_file),
         f::upload::SaveFilePart::CONSTRUCTOR_ID => call(ctx, body, upload::save_file_part),
         f::upload::SaveBigFilePart::CONSTRUCTOR_ID => call(ctx, body, upload::save_big_file_part),

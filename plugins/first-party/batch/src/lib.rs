@@ -26,8 +26,17 @@ fn chat_of(link: &MessageLink) -> Result<i64, PluginError> {
     }
 }
 
+/// What a refused read or link means for the user.
 fn unreadable(e: HostError) -> PluginError {
     match e {
+        // The host lets a user batch only chats they can read themselves.
+        HostError::Denied(Permission::Telegram) => bad_input(
+            "You can only batch chats you can read yourself: a public channel, or a private one you are a member of.",
+        ),
+        // The host hands out links only to verified users (when verification is on).
+        HostError::Denied(Permission::Links) => {
+            bad_input("Please verify first: send me any file and open the verification link I answer with.")
+        }
         HostError::Denied(_) => failed("the batch plugin lacks the telegram or links permission"),
         other => {
             log_warn(&format!("reading the chat failed: {other:?}"));
@@ -95,6 +104,10 @@ impl Plugin for Batch {
                 match links::file_of(chat, m.message_id) {
                     Ok(Some(f)) => files.push(f),
                     Ok(None) => {}
+                    Err(e @ HostError::Denied(_)) => {
+                        progress(c.chat_id, started, "❌ Stopped.".into());
+                        return Err(unreadable(e));
+                    }
                     Err(e) => {
                         missed += 1;
                         log_warn(&format!("message {}: {e:?}", m.message_id));
