@@ -92,6 +92,7 @@ fn setup(w: &World, name: &str, extra: &str) -> (PathBuf, PathBuf) {
         assert!(from.exists(), "{} is missing: run `just plugins`", from.display());
         std::fs::copy(&from, plugins.join(format!("{p}.wasm"))).expect("copy");
     }
+    std::fs::copy(dist.join("first-party.sha256"), plugins.join("first-party.sha256")).expect("copy the manifest");
     let config = format!(
         "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
          [http]\nbind = \"127.0.0.1\"\nport = 0\n\n[storage]\ndata_dir = \"{data}\"\n\n\

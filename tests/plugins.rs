@@ -3,53 +3,19 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::path::Path;
 use std::time::Duration;
 
 use beamgram::sim::SeenButton;
 use common::host::*;
-
-fn wasm(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/test-wasm").join(format!("{name}.wasm"));
-    assert!(p.exists(), "{} is missing: build the test plugins with `just plugins` (just test does)", p.display());
-    p
-}
-
-/// Puts a plugin file in place the documented way: written beside, then renamed in.
-fn deploy(dir: &Path, from: &Path, as_name: &str) {
-    std::fs::create_dir_all(dir).expect("plugin dir");
-    let tmp = dir.join(format!(".{as_name}.tmp"));
-    std::fs::copy(from, &tmp).expect("copy");
-    std::fs::rename(&tmp, dir.join(as_name)).expect("rename");
-}
-
-/// Everything the host logs, for assertions on what operators see.
-fn log() -> &'static Mutex<Vec<u8>> {
-    static LOG: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
-    LOG.get_or_init(|| {
-        struct W;
-        impl Write for W {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                log().lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(b);
-                std::io::stderr().write(b)
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let _ = tracing_subscriber::fmt().with_ansi(false).with_writer(|| W).with_env_filter("info").try_init();
-        Mutex::new(Vec::new())
-    })
-}
+use common::staging::{deploy, wasm};
 
 fn logged(needle: &str) -> bool {
-    String::from_utf8_lossy(&log().lock().unwrap_or_else(|p| p.into_inner())).contains(needle)
+    common::logs::logged(needle)
 }
 
 async fn with_plugins(names: &[&str], admin: bool) -> Host {
-    let _ = log();
+    common::logs::capture();
     let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
     host_with(move |c, w| {
         for n in &names {
@@ -73,7 +39,7 @@ async fn commands_buttons_kv_and_help() {
     let Some(SeenButton::Callback { data, .. }) = m.buttons.first().and_then(|r| r.first()).cloned() else {
         panic!("{:?}", m.buttons)
     };
-    assert!(data.ends_with(b"|again") && data.len() == 4 + 1 + 5, "callback data is tagged with the plugin: {data:?}");
+    assert!(data.ends_with(b"|again") && data.len() == 7 + 1 + 5, "callback data is tagged with the plugin: {data:?}");
     assert_eq!(m.buttons[0][1], SeenButton::Url { text: "Docs".into(), url: "https://example.org/docs".into() });
     let answer = host.w.h.press_button(host.w.user, m.id, &data, Duration::from_secs(20)).await.expect("answered");
     assert_eq!(answer.text.as_deref(), Some("pressed again (v1)"));

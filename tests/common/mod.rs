@@ -3,6 +3,8 @@
 #![allow(dead_code)] // each test binary uses its own part of it
 
 pub mod host;
+pub mod logs;
+pub mod staging;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -300,7 +300,12 @@ impl PluginHost {
     /// Loads every `.wasm` of the plugin folder; returns what failed.
     pub async fn load_dir(&self) -> Vec<LoadError> {
         let mut errors = Vec::new();
-        for path in watch::wasm_files(&self.settings.dir) {
+        // First-party builds first: a third-party file cannot take their commands or /start
+        // prefixes by sorting ahead of them.
+        let manifest = grants::read_manifest(&self.settings.dir);
+        let mut files = watch::wasm_files(&self.settings.dir);
+        files.sort_by_key(|p| !manifest.contains_key(&grants::name_for_file(p)));
+        for path in files {
             if let Err(e) = self.load(&path).await {
                 tracing::error!("{e}");
                 errors.push(e);

@@ -66,6 +66,21 @@ fn host_allowed(allow: &[String], host: &str) -> bool {
     allow_entry(allow, host).is_some()
 }
 
+/// An error and what caused it, on one line ("client error (Connect): x resolves to …").
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
 /// Addresses that lead inside the operator's network or machine.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
@@ -204,7 +219,7 @@ impl Outbound {
         }
         let req = req.body(Full::new(Bytes::from(body))).map_err(|e| OutboundError::Failed(e.to_string()))?;
         let call = async {
-            let resp = self.client.request(req).await.map_err(|e| OutboundError::Failed(format!("{e}")))?;
+            let resp = self.client.request(req).await.map_err(|e| OutboundError::Failed(with_causes(&e)))?;
             let status = resp.status().as_u16();
             let body = Limited::new(resp.into_body(), MAX_RESPONSE)
                 .collect()

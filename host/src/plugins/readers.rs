@@ -4,7 +4,8 @@
 //!
 //! - the bin channel: admins only (or a plugin granted `bin-channel`);
 //! - a public channel or group (it has a username): anyone;
-//! - a private one: its members, as Telegram says (`channels.getParticipant`), kept a minute;
+//! - a private one: its members, as Telegram says (`channels.getParticipant`; a yes is kept a
+//!   minute, a no is asked again next time);
 //! - a private chat: only the user's own chat with the bot.
 //!
 //! Admins may read whatever the bot reads; a wake-up (no user) acts with the plugin's own grants.
@@ -24,8 +25,8 @@ pub struct Readers {
     client: Client,
     /// Bot API id of the bin channel.
     bin_channel: i64,
-    /// (user, chat) → may read.
-    cache: Cache<(i64, i64), bool>,
+    /// (user, chat) pairs Telegram said yes to.
+    cache: Cache<(i64, i64), ()>,
 }
 
 fn channel_id(chat: i64) -> Option<i64> {
@@ -53,10 +54,15 @@ impl Readers {
         if chat > 0 {
             return if chat == user { Ok(()) } else { denied() };
         }
-        let client = self.client.clone();
-        let found = self.cache.try_get_with((user, chat), async move { may_read(&client, user, chat).await }).await;
-        match found {
-            Ok(true) => Ok(()),
+        // Only a yes is kept: someone who joins after a refusal may try again at once.
+        if self.cache.get(&(user, chat)).await.is_some() {
+            return Ok(());
+        }
+        match may_read(&self.client, user, chat).await {
+            Ok(true) => {
+                self.cache.insert((user, chat), ()).await;
+                Ok(())
+            }
             Ok(false) => denied(),
             Err(e) => Err(HostError::Failed(format!("could not check who may read that chat: {e}"))),
         }
