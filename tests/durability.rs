@@ -11,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use beamgram::sim::{AccountId, FileSpec, LinkProfile, SeenButton, SeenMessage, SimHandle};
-use common::{TOKEN, World, world};
+use beamgram::sim::{AccountId, FileSpec, LinkProfile, SeenButton, SimHandle};
+use common::{TOKEN, World, expect, world};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -106,18 +106,6 @@ fn setup(w: &World, name: &str, extra: &str) -> (PathBuf, PathBuf) {
     let path = dir.join("beamgram.toml");
     std::fs::write(&path, config).expect("config");
     (dir, path)
-}
-
-async fn expect(
-    h: &SimHandle,
-    bot: AccountId,
-    user: AccountId,
-    what: &'static str,
-    pred: impl Fn(&SeenMessage) -> bool,
-) -> SeenMessage {
-    h.wait_for(WAIT, what, |s| s.messages_from(bot, user).into_iter().find(|m| pred(m)))
-        .await
-        .unwrap_or_else(|_| panic!("{what}; the bot sent: {:#?}", h.messages_from(bot, user)))
 }
 
 fn small_file(name: &str) -> FileSpec {

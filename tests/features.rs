@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use beamgram::config::{Config, PluginTable};
 use beamgram::sim::{AccountId, Content, Fault, FaultRule, FileKind, FileSpec, SeenButton, SeenMessage, SimHandle};
+use common::expect;
 use common::host::*;
 use common::staging::with_first_party;
 
@@ -18,19 +19,6 @@ const WAIT: Duration = Duration::from_secs(30);
 fn plugin_config(c: &mut Config, plugin: &str, pairs: &[(&str, toml::Value)]) {
     let table = PluginTable(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect());
     c.plugins.config.insert(plugin.into(), table);
-}
-
-/// Waits for a message from the bot to `user` that `pred` accepts.
-async fn expect(
-    h: &SimHandle,
-    bot: AccountId,
-    user: AccountId,
-    what: &'static str,
-    pred: impl Fn(&SeenMessage) -> bool,
-) -> SeenMessage {
-    h.wait_for(WAIT, what, |s| s.messages_from(bot, user).into_iter().find(|m| pred(m)))
-        .await
-        .unwrap_or_else(|_| panic!("{what}; the bot sent: {:#?}", h.messages_from(bot, user)))
 }
 
 fn sample_video() -> FileSpec {
@@ -162,6 +150,8 @@ async fn batch_of_160_messages_under_flood_wait_gives_every_link() {
     let posts = std::sync::Mutex::new(None);
     let host = host_with(|c, w| {
         with_first_party(c, &["batch"]);
+        // Every copy into the bin channel is paced; a faster pace keeps this test short.
+        c.telegram.send_interval_ms = 200;
         *posts.lock().expect("lock") = Some(channel_with_posts(&w.h, w.bot, None, 160));
     })
     .await;

@@ -9,24 +9,13 @@ use std::time::Duration;
 use base64::Engine;
 use beamgram::config::{Config, PluginTable};
 use beamgram::links::LinkSigner;
-use beamgram::sim::{AccountId, FileSpec, SeenButton, SeenMessage, SimHandle};
+use beamgram::sim::{FileSpec, SeenButton, SeenMessage, SimHandle};
 use common::host::*;
 use common::logs;
 use common::staging::{deploy, wasm, with_first_party};
+use common::{expect, expect_count};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-async fn expect(
-    h: &SimHandle,
-    bot: AccountId,
-    user: AccountId,
-    what: &'static str,
-    pred: impl Fn(&SeenMessage) -> bool,
-) -> SeenMessage {
-    h.wait_for(WAIT, what, |s| s.messages_from(bot, user).into_iter().find(|m| pred(m)))
-        .await
-        .unwrap_or_else(|_| panic!("{what}; the bot sent: {:#?}", h.messages_from(bot, user)))
-}
 
 fn grant(c: &mut Config, plugin: &str, grants: &[&str]) {
     c.plugins.grants.insert(plugin.into(), grants.iter().map(|g| g.to_string()).collect());
@@ -124,7 +113,7 @@ async fn batch_obeys_the_verify_gate_and_admins_reach_the_bin() {
 async fn a_wake_up_cannot_reach_the_bin_channel() {
     logs::capture();
     let host = host_with(|c, _| mallory(c, &["schedule"])).await;
-    let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
+    let (h, bot) = (&host.w.h, host.w.bot);
     let other = h.add_user("Bob", None);
     host.send(doc("kept.pdf")).await;
     let bin = SimHandle::bot_api_channel_id(host.w.bin);
@@ -317,11 +306,7 @@ async fn one_user_cannot_starve_the_others() {
     let bob = h.add_user("Bob", None);
     h.send_text(bob, bot, "/hi").expect("send");
     expect(h, bot, bob, "another user is answered", |m| m.text.starts_with("hello v1")).await;
-    h.wait_for(WAIT, "three answers", |s| {
-        (s.messages_from(bot, user).iter().filter(|m| m.text.starts_with("hello v1")).count() == 3).then_some(())
-    })
-    .await
-    .expect("the burst is answered");
+    expect_count(h, bot, user, "hello v1", 3).await;
     let notices = h.messages_from(bot, user).iter().filter(|m| m.text.starts_with("⏳ Slow down")).count();
     assert_eq!(notices, 1, "one notice, not one per refused update");
     host.stop().await;
@@ -338,11 +323,7 @@ async fn one_user_cannot_starve_the_others() {
         h.send_text(user, bot, "/slow").expect("send");
     }
     expect(h, bot, user, "a slow-down notice", |m| m.text.starts_with("⏳ Slow down")).await;
-    h.wait_for(WAIT, "the queued ones answered", |s| {
-        (s.messages_from(bot, user).iter().filter(|m| m.text.starts_with("slow done")).count() == 2).then_some(())
-    })
-    .await
-    .expect("two answered");
+    expect_count(h, bot, user, "slow done", 2).await;
     queued.stop().await;
 }
 
@@ -405,6 +386,23 @@ async fn buttons_and_deep_links_cannot_be_forged_or_hijacked() {
     assert!(logs::wait_logged("start prefix '' is empty").await, "an empty /start prefix is refused at load");
     assert!(logs::wait_logged("start prefix 'verify-me' overlaps plugin verify's 'verify-'").await);
     host.stop().await;
+
+    // A private bot: a press from someone outside ALLOWED_USERS is refused like their messages.
+    let private = host_with(|c, w| {
+        mallory(c, &["telegram"]);
+        c.access.allowed_users = vec![w.user];
+    })
+    .await;
+    let (h, bot) = (&private.w.h, private.w.bot);
+    let bob = h.add_user("Bob", None);
+    h.send_text(private.w.user, bot, &format!("/m_send {bob}")).expect("send");
+    let to_bob = expect(h, bot, bob, "a message with a button", |m| !m.buttons.is_empty()).await;
+    let Some(SeenButton::Callback { data, .. }) = to_bob.buttons.first().and_then(|r| r.first()).cloned() else {
+        panic!("{:?}", to_bob.buttons)
+    };
+    let a = h.press_button(bob, to_bob.id, &data, WAIT).await.expect("answered");
+    assert_eq!(a.text.as_deref(), Some("Sorry, this bot is private."));
+    private.stop().await;
 }
 
 /// 12. Links can be revoked by their sender (not by others) and by a ban; a deleted file answers
@@ -509,5 +507,24 @@ async fn log_lines_cannot_be_forged_and_metrics_can_be_private() {
     assert_eq!(status_of(&[&metrics]), 401);
     assert_eq!(status_of(&["-H", "Authorization: Bearer wrong", &metrics]), 401);
     assert_eq!(status_of(&["-H", "Authorization: Bearer s3cret-metrics", &metrics]), 200);
+    host.stop().await;
+}
+
+/// 14. Bans fail closed: when the database cannot say whether a user is banned, they are refused
+/// (admins are never locked out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bans_fail_closed_when_the_store_cannot_answer() {
+    let host = host_with(|c, _| deploy(&c.plugins.dir, &wasm("test_hello"), "hello.wasm")).await;
+    let (bot, user) = (host.w.bot, host.w.user);
+    assert_eq!(host.ask("/hi").await.text, "hello v1, world");
+    // The users table disappears under the running bot.
+    let url = format!("sqlite://{}", host.data.join("beamgram.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("open the bot's database");
+    sqlx::query("DROP TABLE users").execute(&pool).await.expect("drop");
+    pool.close().await;
+    let refused = host.ask("/hi").await.text;
+    assert!(refused.contains("can't check your account"), "{refused}");
+    let m = host.w.h.messages_from(bot, user);
+    assert!(!m.iter().skip(1).any(|m| m.text.starts_with("hello")), "nothing handled while the store is down");
     host.stop().await;
 }

@@ -101,7 +101,9 @@ impl App {
         let streamer = Arc::new(ByteStreamer::new(pool, props, &settings, metrics.clone()));
         let signer = LinkSigner::new(secret, config.telegram.bin_channel, config.links.hash_length, &public_url);
         tracing::info!(%public_url, "links point here");
-        let pacer = Arc::new(crate::telegram::pacer::Pacer::default());
+        let t = &config.telegram;
+        let pacer =
+            Arc::new(crate::telegram::pacer::Pacer::new(Duration::from_millis(t.send_interval_ms), t.send_burst));
         let bin_channel = config.telegram.bin_channel;
         let outbox = Arc::new(Outbox::new(main.client.clone(), pacer, store.clone(), bin_channel));
         let revoked = Revocations::new(store.clone(), bin_channel);

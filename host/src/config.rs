@@ -27,7 +27,7 @@ pub struct Config {
     pub log: LogConfig,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelegramConfig {
     pub api_id: i32,
@@ -39,6 +39,25 @@ pub struct TelegramConfig {
     pub bin_channel: i64,
     /// Connect to a beamgram simulator instead of Telegram (`beamgram sim` prints the address).
     pub simulator: Option<String>,
+    /// Messages to one chat (the bin channel included): one per this many milliseconds after a
+    /// burst of `send_burst`. Telegram allows about one a second.
+    pub send_interval_ms: u64,
+    pub send_burst: u32,
+}
+
+impl Default for TelegramConfig {
+    fn default() -> Self {
+        Self {
+            api_id: 0,
+            api_hash: String::new(),
+            bot_token: String::new(),
+            multi_tokens: Vec::new(),
+            bin_channel: 0,
+            simulator: None,
+            send_interval_ms: 1000,
+            send_burst: 3,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

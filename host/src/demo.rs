@@ -100,17 +100,22 @@ async fn sim_world(mut config: Config, data_dir: Option<PathBuf>, what: &str) ->
     Ok(SimWorld { sim, h, bot, user, bin, config })
 }
 
-/// `beamgram dev --plugins DIR`: the simulator and the bot with the author's plugins, reloaded
-/// as they are rebuilt, and a console to talk to the bot as a Telegram user (an admin).
-pub async fn dev(plugins: PathBuf, mut config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
-    config.plugins.dir = plugins.clone();
+/// What `beamgram dev` changes in the configuration: the author's plugin folder, watched, each
+/// plugin granted the imports and events it asks for (never the powers), and — a development bot
+/// on the author's machine — loopback only unless they asked for another address.
+fn dev_settings(config: &mut Config, plugins: &std::path::Path) {
+    config.plugins.dir = plugins.to_path_buf();
     config.plugins.watch = true;
     config.plugins.grant_requested = true;
-    // A development bot on the author's machine: not reachable from the network unless they
-    // ask for it (`--bind`/`BIND_ADDRESS`).
     if config.http.bind == crate::config::HttpConfig::default().bind {
         config.http.bind = "127.0.0.1".into();
     }
+}
+
+/// `beamgram dev --plugins DIR`: the simulator and the bot with the author's plugins, reloaded
+/// as they are rebuilt, and a console to talk to the bot as a Telegram user (an admin).
+pub async fn dev(plugins: PathBuf, mut config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
+    dev_settings(&mut config, &plugins);
     let SimWorld { sim, h, bot, user, config, .. } = sim_world(config, None, "dev").await?;
     let mut config = config;
     config.access.admins.push(user);
@@ -173,4 +178,21 @@ pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resul
     }
     println!("demo stopped.");
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_binds_loopback_unless_told_otherwise() {
+        let mut c = Config::default();
+        dev_settings(&mut c, std::path::Path::new("p"));
+        assert_eq!(c.http.bind, "127.0.0.1");
+        assert!(c.plugins.grant_requested && c.plugins.watch);
+        let mut c = Config::default();
+        c.http.bind = "192.0.2.1".into();
+        dev_settings(&mut c, std::path::Path::new("p"));
+        assert_eq!(c.http.bind, "192.0.2.1", "an address the author chose stays");
+    }
 }

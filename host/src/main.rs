@@ -154,8 +154,22 @@ fn config_failure(e: ConfigError) -> ExitCode {
     ExitCode::from(2)
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("beamgram: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = rt.block_on(run_command());
+    // A console's blocking read of stdin must not keep the process alive once it has stopped:
+    // Ctrl-C ends `sim` and `dev` at once instead of waiting for stdin to close.
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
+}
+
+async fn run_command() -> ExitCode {
     let cli = Cli::parse();
     let run_args = match &cli.command {
         Command::Run(a) | Command::Demo(a) => Some(a),

@@ -9,7 +9,7 @@ pub mod staging;
 use std::sync::Arc;
 use std::time::Duration;
 
-use beamgram::sim::{AccountId, ChannelId, SimConfig, SimHandle, Simulator};
+use beamgram::sim::{AccountId, ChannelId, SeenMessage, SimConfig, SimHandle, Simulator};
 use grammers_client::client::UpdateStream;
 use grammers_client::sender::UpdatesConfiguration;
 use grammers_client::{Client, SenderPool};
@@ -61,4 +61,28 @@ impl Bot {
         let rx = self.updates.take().expect("updates taken once");
         self.client.stream_updates(rx, UpdatesConfiguration { catch_up: false }).await.expect("update stream")
     }
+}
+
+/// How long a test waits for the bot to say something.
+pub const EXPECT_WAIT: Duration = Duration::from_secs(30);
+
+/// Waits for a message from the bot to `user` that `pred` accepts.
+pub async fn expect(
+    h: &SimHandle,
+    bot: AccountId,
+    user: AccountId,
+    what: &'static str,
+    pred: impl Fn(&SeenMessage) -> bool,
+) -> SeenMessage {
+    h.wait_for(EXPECT_WAIT, what, |s| s.messages_from(bot, user).into_iter().find(|m| pred(m)))
+        .await
+        .unwrap_or_else(|_| panic!("{what}; the bot sent: {:#?}", h.messages_from(bot, user)))
+}
+
+/// Waits until exactly `n` of the bot's messages to `user` start with `prefix`.
+pub async fn expect_count(h: &SimHandle, bot: AccountId, user: AccountId, prefix: &str, n: usize) {
+    let count = |s: &SimHandle| s.messages_from(bot, user).iter().filter(|m| m.text.starts_with(prefix)).count();
+    h.wait_for(EXPECT_WAIT, "a count of messages", |s| (count(s) == n).then_some(())).await.unwrap_or_else(|_| {
+        panic!("{n} messages starting {prefix:?}; the bot sent: {:#?}", h.messages_from(bot, user))
+    });
 }

@@ -89,3 +89,34 @@ fn secrets_are_masked() {
     assert!(!m.contains("secret") && !m.contains("0123456789abcdef") && !m.contains("pw@"), "{m}");
     assert!(m.contains("123:********"));
 }
+
+#[test]
+fn config_check_masks_plugin_secrets_and_the_simulator_seed() {
+    let mut c = load(&[]).expect("defaults");
+    let table = PluginTable(
+        [
+            ("api_key".to_string(), toml::Value::String("sk-live-123".into())),
+            ("bot_token".to_string(), toml::Value::String("tok-456".into())),
+            ("template".to_string(), toml::Value::String("{name}".into())),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    c.plugins.config.insert("shortener".into(), table);
+    let seed = "ab".repeat(32);
+    c.telegram.simulator = Some(format!("beamgram-sim://1:hash@{seed}/2=127.0.0.1:1"));
+    c.http.metrics_token = "metrics-secret".into();
+    let shown = c.masked();
+    for secret in ["sk-live-123", "tok-456", seed.as_str(), "metrics-secret"] {
+        assert!(!shown.contains(secret), "{secret} leaked:\n{shown}");
+    }
+    assert!(shown.contains("{name}"), "ordinary settings are shown:\n{shown}");
+}
+
+#[test]
+fn unknown_grants_are_refused_by_name() {
+    let mut c = load(&[]).expect("defaults");
+    c.plugins.grants.insert("hello".into(), vec!["kv".into(), "root".into()]);
+    let e = c.validate().expect_err("refused");
+    assert!(e.key.contains("plugins.grants.hello") && e.problem.contains("'root'"), "{e}");
+}

@@ -38,7 +38,7 @@ impl Plugin for Mallory {
 
     fn on_command(c: Command) -> Outcome {
         match c.name.as_str() {
-            "m_send" => Ok(vec![send(arg(&c, 0), "mallory was here", None)]),
+            "m_send" => Ok(vec![send(arg(&c, 0), "mallory was here", Some(vec![vec![button_callback("tap", "tap")]]))]),
             "m_wake" => {
                 let payload = c.raw_args.clone();
                 match schedule::wake_at(0, &payload) {
@@ -77,6 +77,10 @@ impl Plugin for Mallory {
             }
             _ => Ok(Vec::new()),
         }
+    }
+
+    fn on_callback(c: Callback) -> Outcome {
+        Ok(vec![answer(format!("mallory got the press: {}", c.data), false)])
     }
 
     fn on_text(t: TextMessage) -> Outcome {
