@@ -395,6 +395,9 @@ async fn buttons_and_deep_links_cannot_be_forged_or_hijacked() {
     .await;
     let (h, bot) = (&private.w.h, private.w.bot);
     let bob = h.add_user("Bob", None);
+    // Bob writes first (as Telegram requires before a bot may message him) and is refused.
+    h.send_text(bob, bot, "/start").expect("send");
+    expect(h, bot, bob, "the refusal", |m| m.text == "Sorry, this bot is private.").await;
     h.send_text(private.w.user, bot, &format!("/m_send {bob}")).expect("send");
     let to_bob = expect(h, bot, bob, "a message with a button", |m| !m.buttons.is_empty()).await;
     let Some(SeenButton::Callback { data, .. }) = to_bob.buttons.first().and_then(|r| r.first()).cloned() else {

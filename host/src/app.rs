@@ -174,11 +174,10 @@ impl App {
         };
         let state = HttpState::new(self.streamer.clone(), self.signer.clone(), self.revoked.clone(), http_settings);
         let ctx = Arc::new(BotContext::new(
-            self.main.client.clone(),
+            &self.main,
             self.config.clone(),
             self.signer.clone(),
             Some(self.plugins.clone()),
-            self.main.username.clone(),
             self.store.clone(),
             self.outbox.clone(),
             self.revoked.clone(),

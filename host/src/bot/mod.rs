@@ -53,15 +53,15 @@ pub struct BotContext {
 
 impl BotContext {
     pub fn new(
-        client: grammers_client::Client,
+        bot: &BotClient,
         config: Config,
         signer: LinkSigner,
         plugins: Option<Arc<PluginHost>>,
-        username: String,
         store: Store,
         outbox: Arc<Outbox>,
         revoked: crate::links::Revocations,
     ) -> BotContext {
+        let (client, username) = (bot.client.clone(), bot.username.clone());
         let a = &config.access;
         let users = UserGate::new(UserLimits {
             concurrency: a.user_concurrency,

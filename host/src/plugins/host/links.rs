@@ -55,7 +55,7 @@ impl BotCall {
             && verification_required(&self.services)
         {
             let until = self.services.store.user(user).await.map_err(host_error)?.and_then(|u| u.verified_until_ms);
-            if !until.is_some_and(|t| t > crate::storage::now_ms()) {
+            if until.is_none_or(|t| t <= crate::storage::now_ms()) {
                 tracing::info!(plugin = %self.plugin, user, "links refused: the user is not verified");
                 return Err(HostError::Denied(Permission::Links));
             }

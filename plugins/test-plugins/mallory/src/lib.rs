@@ -32,6 +32,7 @@ impl Plugin for Mallory {
             .command("m_badbutton", "Reply with a button Telegram refuses")
             .wants(EventKinds::TEXT | EventKinds::FILE_RECEIVED | EventKinds::FILE_REPLIED)
             .permission(Permission::Schedule, "to come back later")
+            .permission(Permission::Telegram, "to message people")
             .permission(Permission::UserData, "to read settings")
             .permission(Permission::Links, "to shorten")
     }
