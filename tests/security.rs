@@ -292,17 +292,32 @@ async fn a_guest_looping_on_imports_is_stopped_and_logged_once() {
 /// per-user queue, checked before a shared slot is taken.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_user_cannot_starve_the_others() {
-    let host = host_with(|c, _| {
-        deploy(&c.plugins.dir, &wasm("test_hello"), "hello.wasm");
-        c.access.user_burst = 3;
-        c.access.user_per_minute = 1;
-    })
+    /// A bot with the hello plugin and these per-user limits; one user sends `command` `times`
+    /// times at once, and is told to slow down.
+    async fn flooded(limits: impl FnOnce(&mut beamgram::config::AccessConfig), command: &str, times: usize) -> Host {
+        let host = host_with(|c, _| {
+            deploy(&c.plugins.dir, &wasm("test_hello"), "hello.wasm");
+            limits(&mut c.access);
+        })
+        .await;
+        let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
+        for _ in 0..times {
+            h.send_text(user, bot, command).expect("send");
+        }
+        expect(h, bot, user, "a slow-down notice", |m| m.text.starts_with("⏳ Slow down")).await;
+        host
+    }
+
+    let host = flooded(
+        |a| {
+            a.user_burst = 3;
+            a.user_per_minute = 1;
+        },
+        "/hi",
+        6,
+    )
     .await;
     let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
-    for _ in 0..6 {
-        h.send_text(user, bot, "/hi").expect("send");
-    }
-    expect(h, bot, user, "a slow-down notice", |m| m.text.starts_with("⏳ Slow down")).await;
     let bob = h.add_user("Bob", None);
     h.send_text(bob, bot, "/hi").expect("send");
     expect(h, bot, bob, "another user is answered", |m| m.text.starts_with("hello v1")).await;
@@ -312,18 +327,16 @@ async fn one_user_cannot_starve_the_others() {
     host.stop().await;
 
     // A user's backlog waits in their own queue; past it they are told to slow down.
-    let queued = host_with(|c, _| {
-        deploy(&c.plugins.dir, &wasm("test_hello"), "hello.wasm");
-        c.access.user_concurrency = 1;
-        c.access.user_queue = 2;
-    })
+    let queued = flooded(
+        |a| {
+            a.user_concurrency = 1;
+            a.user_queue = 2;
+        },
+        "/slow",
+        5,
+    )
     .await;
-    let (h, bot, user) = (&queued.w.h, queued.w.bot, queued.w.user);
-    for _ in 0..5 {
-        h.send_text(user, bot, "/slow").expect("send");
-    }
-    expect(h, bot, user, "a slow-down notice", |m| m.text.starts_with("⏳ Slow down")).await;
-    expect_count(h, bot, user, "slow done", 2).await;
+    expect_count(&queued.w.h, queued.w.bot, queued.w.user, "slow done", 2).await;
     queued.stop().await;
 }
 
