@@ -70,4 +70,4 @@ sim *ARGS: setup
 
 # Measure performance and print the figures BENCHMARKS.md records
 bench: setup plugins
-    cargo run --release --quiet --example bench
+    cargo run --release --quiet -p beamgram --example bench

@@ -86,7 +86,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
     // From the top of the repository, as `just demo` runs it: the first-party plugins in
     // plugins/dist answer.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut child = beamgram(&["demo", "--port", "0"])
         .current_dir(&root)
         .stdout(Stdio::piped())
@@ -107,7 +107,7 @@ fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
     match Command::new("curl").args(["-sS", "--fail", &url]).output() {
         Ok(o) => {
             assert!(o.status.success(), "the printed stream link works");
-            assert_eq!(o.stdout, beamgram::demo::SAMPLE_VIDEO, "byte for byte");
+            assert_eq!(o.stdout, beamgram_cli::demo::SAMPLE_VIDEO, "byte for byte");
         }
         Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("curl is needed on CI: {e}"),
         Err(e) => eprintln!("SKIPPED the curl check of the demo's link: {e}"),
@@ -215,4 +215,32 @@ fn sim_and_run_as_separate_processes() {
     drop(stdin);
     sigterm(&sim);
     assert!(wait_exit(&mut sim, Duration::from_secs(20)).success());
+}
+
+/// A signal ends `sim` and `dev` at once, even while their console waits on an open stdin.
+#[test]
+fn a_signal_ends_sim_and_dev_while_their_console_waits() {
+    let data = temp_dir("dev-data");
+    let plugins = temp_dir("dev-plugins");
+    std::fs::create_dir_all(&plugins).expect("plugins dir");
+    let runs: [Vec<&str>; 2] = [
+        vec!["sim"],
+        vec!["dev", "--plugins", plugins.to_str().expect("utf8"), "--data-dir", data.to_str().expect("utf8")],
+    ];
+    for args in runs {
+        let mut child =
+            beamgram(&args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("starts");
+        // Stdin stays open: the console is blocked reading it.
+        let _stdin = child.stdin.take().expect("stdin");
+        let mut out = Lines::of(child.stdout.take().expect("stdout"));
+        out.wait_for("help", Duration::from_secs(60));
+        sigterm(&child);
+        let status = wait_exit(&mut child, Duration::from_secs(10));
+        assert!(status.success(), "{args:?}: {status}");
+    }
+    // `dev --data-dir` keeps its state there (the database with the link secret), so links made
+    // before a restart still verify after it.
+    assert!(data.join("beamgram.db").exists(), "dev used the given data folder");
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&plugins);
 }

@@ -11,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use beamgram::sim::{AccountId, FileSpec, LinkProfile, SeenButton, SimHandle};
-use common::{TOKEN, World, expect, world};
+use beamgram_sim::{AccountId, FileSpec, LinkProfile, SeenButton, SimHandle};
+use common::{SimSetup, TOKEN, expect, world};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -77,7 +77,7 @@ impl Bot {
 }
 
 /// A data folder and configuration for the bot process, with the first-party plugins.
-fn setup(w: &World, name: &str, extra: &str) -> (PathBuf, PathBuf) {
+fn setup(w: &SimSetup, name: &str, extra: &str) -> (PathBuf, PathBuf) {
     // `BEAMGRAM_TEST_LOG=debug` shows what the simulator saw.
     if let Ok(filter) = std::env::var("BEAMGRAM_TEST_LOG") {
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
@@ -86,7 +86,7 @@ fn setup(w: &World, name: &str, extra: &str) -> (PathBuf, PathBuf) {
     let _ = std::fs::remove_dir_all(&dir);
     let plugins = dir.join("plugins");
     std::fs::create_dir_all(&plugins).expect("dir");
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist");
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/dist");
     for p in ["start", "file-info", "auto-delete", "verify", "admin"] {
         let from = dist.join(format!("{}.wasm", p.replace('-', "_")));
         assert!(from.exists(), "{} is missing: run `just plugins`", from.display());

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use beamgram::config::{Config, PluginTable};
-use beamgram::sim::{AccountId, Content, Fault, FaultRule, FileKind, FileSpec, SeenButton, SeenMessage, SimHandle};
+use beamgram_sim::{AccountId, Content, Fault, FaultRule, FileKind, FileSpec, SeenButton, SeenMessage, SimHandle};
 use common::expect;
 use common::host::*;
 use common::staging::with_first_party;
@@ -26,7 +26,7 @@ fn sample_video() -> FileSpec {
         name: "sample.mp4".into(),
         mime: "video/mp4".into(),
         kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
-        content: Content::Bytes(Arc::new(beamgram::demo::SAMPLE_VIDEO.to_vec())),
+        content: Content::Bytes(Arc::new(beamgram_cli::demo::SAMPLE_VIDEO.to_vec())),
         dc: 2,
     }
 }
@@ -95,7 +95,7 @@ async fn file_info_reply_has_details_buttons_and_working_links() {
     assert_eq!(buttons[2].1, links.stream);
     let (ok, body) = curl(&["-sS", "--fail", &links.stream]);
     assert!(ok.success());
-    assert_eq!(body, beamgram::demo::SAMPLE_VIDEO, "the stream link serves the file byte for byte");
+    assert_eq!(body, beamgram_cli::demo::SAMPLE_VIDEO, "the stream link serves the file byte for byte");
 
     // A document has no duration or resolution: those lines are left out, not shown empty.
     h.send_file(user, bot, FileSpec::document("notes.pdf", "application/pdf", vec![7; 3000]), "").expect("send");
@@ -385,7 +385,7 @@ async fn an_album_gets_a_reply_per_file_without_flood_wait() {
     let host = host_with(|c, _| with_first_party(c, &["file-info"])).await;
     let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
     // Telegram's per-chat rate, a little looser than the one the bot keeps to.
-    h.set_chat_limit(Some(beamgram::sim::chat_limit::ChatLimit { burst: 4, interval: Duration::from_secs(1) }));
+    h.set_chat_limit(Some(beamgram_sim::chat_limit::ChatLimit { burst: 4, interval: Duration::from_secs(1) }));
     for i in 0..8 {
         h.send_file(user, bot, FileSpec::document(&format!("page-{i}.jpg"), "image/jpeg", vec![i; 500]), "")
             .expect("send");

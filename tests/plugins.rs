@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use beamgram::sim::SeenButton;
+use beamgram_sim::SeenButton;
 use common::host::*;
 use common::staging::{deploy, wasm};
 
@@ -166,7 +166,7 @@ async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
 /// `beamgram plugin new` makes a crate that builds with plain cargo and loads as it is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_scaffold_builds_and_loads() {
-    let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/scaffold-test");
+    let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/target/scaffold-test");
     let _ = std::fs::remove_dir_all(work.join("greeter"));
     std::fs::create_dir_all(&work).expect("dir");
     let made = std::process::Command::new(env!("CARGO_BIN_EXE_beamgram"))
@@ -227,7 +227,7 @@ async fn outbound_http_only_to_allowed_hosts() {
 /// replaces the built-in one; the link it was given streams the file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn file_received_events_carry_working_links() {
-    use beamgram::sim::{FileKind, FileSpec};
+    use beamgram_sim::{FileKind, FileSpec};
     let host = host_with(|c, _| {
         deploy(&c.plugins.dir, &wasm("test_fileinfo"), "fileinfo.wasm");
         c.plugins.grants.insert("fileinfo".into(), vec!["file-received".into()]);
@@ -249,6 +249,6 @@ async fn file_received_events_carry_working_links() {
     assert_eq!(first, "clip.mkv · 700000 bytes · video 1280x720");
     assert!(matches!(&m.buttons[0][0], SeenButton::Url { text, url } if text == "Watch" && url.contains("/watch/")));
     let got = std::process::Command::new("curl").args(["-sS", stream]).output().expect("curl");
-    assert!(got.stdout == beamgram::sim::content::seeded_range(31, 0, 700_000), "the plugin's link streams the file");
+    assert!(got.stdout == beamgram_sim::content::seeded_range(31, 0, 700_000), "the plugin's link streams the file");
     host.stop().await;
 }

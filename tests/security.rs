@@ -9,7 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use beamgram::config::{Config, PluginTable};
 use beamgram::links::LinkSigner;
-use beamgram::sim::{FileSpec, SeenButton, SeenMessage, SimHandle};
+use beamgram_sim::{FileSpec, SeenButton, SeenMessage, SimHandle};
 use common::host::*;
 use common::logs;
 use common::staging::{deploy, wasm, with_first_party};

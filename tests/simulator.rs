@@ -32,7 +32,7 @@ async fn next_message(stream: &mut grammers_client::client::UpdateStream) -> gra
 
 #[tokio::test]
 async fn replies_with_inline_buttons_and_answers_a_press() {
-    use beamgram::sim::SeenButton;
+    use beamgram_sim::SeenButton;
     use grammers_client::message::{Button, InputMessage, ReplyMarkup};
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
@@ -71,7 +71,7 @@ async fn replies_with_inline_buttons_and_answers_a_press() {
     }
     let answer = press.await.expect("join").expect("answered");
     assert_eq!(answer.text.as_deref(), Some("pressed!"));
-    assert_eq!(w.h.press_button(w.user, seen.id, b"other", WAIT).await, Err(beamgram::sim::SimError::NoSuchButton));
+    assert_eq!(w.h.press_button(w.user, seen.id, b"other", WAIT).await, Err(beamgram_sim::SimError::NoSuchButton));
 }
 
 fn media_of(m: &grammers_client::update::Message) -> grammers_client::media::Media {
@@ -94,7 +94,7 @@ const SIZE: u64 = 3 * 1024 * 1024 + 12_345;
 
 #[tokio::test]
 async fn downloads_a_multi_chunk_file_byte_exact() {
-    use beamgram::sim::{FileSpec, content::seeded_range};
+    use beamgram_sim::{FileSpec, content::seeded_range};
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
@@ -109,7 +109,7 @@ async fn downloads_a_multi_chunk_file_byte_exact() {
 
 #[tokio::test]
 async fn flood_wait_is_retried_when_short_and_surfaced_when_long() {
-    use beamgram::sim::{Fault, FaultRule, FileSpec};
+    use beamgram_sim::{Fault, FaultRule, FileSpec};
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
@@ -133,7 +133,7 @@ async fn flood_wait_is_retried_when_short_and_surfaced_when_long() {
 
 #[tokio::test]
 async fn file_on_another_dc_migrates_and_imports_authorization() {
-    use beamgram::sim::{FileSpec, content::seeded_range};
+    use beamgram_sim::{FileSpec, content::seeded_range};
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
@@ -175,7 +175,7 @@ async fn file_on_another_dc_migrates_and_imports_authorization() {
 
 #[tokio::test]
 async fn expired_file_reference_is_surfaced_and_a_refetch_fixes_it() {
-    use beamgram::sim::{Fault, FaultRule, FileSpec};
+    use beamgram_sim::{Fault, FaultRule, FileSpec};
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
     let mut stream = bot.stream().await;
@@ -230,7 +230,7 @@ async fn wrong_token_and_unknown_key_are_refused() {
 
 #[tokio::test]
 async fn bot_copies_a_file_to_the_bin_channel_and_reads_it_back() {
-    use beamgram::sim::{FileSpec, SimHandle};
+    use beamgram_sim::{FileSpec, SimHandle};
     use grammers_session::types::{PeerAuth, PeerId, PeerRef};
     let w = world().await;
     let mut bot = signed_in(&w.h, TOKEN).await;
@@ -261,7 +261,7 @@ async fn bot_copies_a_file_to_the_bin_channel_and_reads_it_back() {
 /// why the streamer never asks for more than 512 KiB.
 #[tokio::test]
 async fn a_one_mib_get_file_kills_the_grammers_connection() {
-    use beamgram::sim::FileSpec;
+    use beamgram_sim::FileSpec;
     use grammers_tl_types as tl;
     let w = world().await;
     let bot = signed_in(&w.h, TOKEN).await;

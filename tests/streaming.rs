@@ -6,8 +6,8 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use beamgram::sim::content::seeded_range;
-use beamgram::sim::{Content, Fault, FaultRule, FileKind, FileSpec};
+use beamgram_sim::content::seeded_range;
+use beamgram_sim::{Content, Fault, FaultRule, FileKind, FileSpec};
 use common::host::*;
 
 const MIB: u64 = 1024 * 1024;
@@ -110,7 +110,7 @@ async fn ffprobe_and_ffmpeg_read_and_seek_over_http() {
         return;
     }
     let host = host().await;
-    let sample = beamgram::demo::SAMPLE_VIDEO.to_vec();
+    let sample = beamgram_cli::demo::SAMPLE_VIDEO.to_vec();
     let spec = FileSpec {
         name: "sample.mp4".into(),
         mime: "video/mp4".into(),
@@ -343,7 +343,7 @@ async fn player_page_loads_in_headless_chromium() {
         return;
     }
     let host = host().await;
-    let sample = beamgram::demo::SAMPLE_VIDEO.to_vec();
+    let sample = beamgram_cli::demo::SAMPLE_VIDEO.to_vec();
     let spec = FileSpec {
         name: "sample.mp4".into(),
         mime: "video/mp4".into(),
@@ -401,7 +401,7 @@ async fn player_page_loads_in_headless_chromium() {
     let shot: serde_json::Value = serde_json::from_slice(&shot).unwrap_or_default();
     if let Some(png) = shot["value"].as_str() {
         use base64::Engine;
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
         let _ = std::fs::create_dir_all(&dir);
         if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(png) {
             let _ = std::fs::write(dir.join("player.png"), bytes);

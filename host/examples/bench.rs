@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use beamgram::App;
 use beamgram::config::Config;
-use beamgram::sim::{FileKind, FileSpec, LinkProfile, SimConfig, SimHandle, Simulator};
+use beamgram_sim::{FileKind, FileSpec, LinkProfile, SimConfig, SimHandle, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -435,7 +435,7 @@ async fn slow_readers() {
 /// how long a hot swap takes while calls keep coming.
 async fn plugin_bench() {
     use beamgram::plugins::bindings::types::{Command, Event};
-    use beamgram::plugins::services::HostServices;
+    use beamgram::plugins::services::ImportServices;
     use beamgram::plugins::{Limits, PluginHost, PluginSettings};
     use std::sync::Arc;
 
@@ -462,7 +462,7 @@ async fn plugin_bench() {
         grants: Default::default(),
         grant_requested: true,
     };
-    let services = Arc::new(HostServices::new(
+    let services = Arc::new(ImportServices::new(
         beamgram::storage::Store::in_memory().await.expect("store"),
         beamgram::plugins::outbound::Outbound::new(Default::default(), &[]),
     ));

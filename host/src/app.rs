@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::bot::{self, BotContext};
+use crate::bot::{self, UpdateContext};
 use crate::config::{Config, ConfigError};
 use crate::http::{self, HttpSettings, HttpState};
 use crate::links::{self, LinkSigner, Revocations};
 use crate::metrics::Metrics;
-use crate::plugins::services::{BotSide, HostServices, ShortenerSettings};
+use crate::plugins::services::{BotImports, ImportServices, ShortenerSettings};
 use crate::plugins::{Limits, PluginHost, PluginSettings};
 use crate::storage::Store;
 use crate::stream::pool::Pool;
@@ -94,8 +94,6 @@ impl App {
         let settings = StreamSettings {
             window: st.window,
             chunk_cache_bytes: st.chunk_cache_mib * 1024 * 1024,
-            props_ttl: Duration::from_secs(st.props_cache_ttl_secs),
-            props_entries: st.props_cache_entries,
             chunk_deadline: Duration::from_secs(st.chunk_deadline_secs),
         };
         let streamer = Arc::new(ByteStreamer::new(pool, props, &settings, metrics.clone()));
@@ -107,14 +105,14 @@ impl App {
         let bin_channel = config.telegram.bin_channel;
         let outbox = Arc::new(Outbox::new(main.client.clone(), pacer, store.clone(), bin_channel));
         let revoked = Revocations::new(store.clone(), bin_channel);
-        let mut services = HostServices::new(
+        let mut services = ImportServices::new(
             store.clone(),
             crate::plugins::outbound::Outbound::new(
                 config.plugins.http_allow.clone().into_iter().collect(),
                 &config.links.shortener_sites,
             ),
         );
-        services.bot = Some(BotSide {
+        services.bot = Some(BotImports {
             client: main.client.clone(),
             outbox: outbox.clone(),
             streamer: Some(streamer.clone()),
@@ -173,7 +171,7 @@ impl App {
             metrics_token: h.metrics_token.clone(),
         };
         let state = HttpState::new(self.streamer.clone(), self.signer.clone(), self.revoked.clone(), http_settings);
-        let ctx = Arc::new(BotContext::new(
+        let ctx = Arc::new(UpdateContext::new(
             &self.main,
             self.config.clone(),
             self.signer.clone(),
@@ -190,10 +188,10 @@ impl App {
         let watcher = watch_plugins(self.config.plugins.watch, self.plugins.clone(), ctx.clone(), stopped());
         let (_, bot_result, _, _, _) = tokio::join!(
             trigger,
-            bot::run(&mut self.main, ctx.clone(), stopped()),
-            http::run(self.listener, state, stopped()),
+            bot::take_updates(&mut self.main, ctx.clone(), stopped()),
+            http::serve(self.listener, state, stopped()),
             watcher,
-            bot::scheduler::run(ctx, stopped())
+            bot::scheduler::wake_plugins(ctx, stopped())
         );
         self.streamer.close();
         self.main.close().await;
@@ -229,12 +227,12 @@ fn plugin_settings(config: &Config) -> PluginSettings {
 }
 
 /// Reloads plugins as their files change, and tells the admins what happened.
-async fn watch_plugins(enabled: bool, host: Arc<PluginHost>, ctx: Arc<BotContext>, stop: impl Future<Output = ()>) {
+async fn watch_plugins(enabled: bool, host: Arc<PluginHost>, ctx: Arc<UpdateContext>, stop: impl Future<Output = ()>) {
     if !enabled {
         return stop.await;
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let watching = crate::plugins::watch::run(host, stop, move |c| {
+    let watching = crate::plugins::watch::follow(host, stop, move |c| {
         let _ = tx.send(c);
     });
     let reporting = async {

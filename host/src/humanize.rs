@@ -1,10 +1,7 @@
 //! Numbers as people read them: the very code the plugin SDK gives plugins, so the bot's own
 //! replies and the first-party plugins' write sizes the same way.
 
-#[path = "../../plugins/sdk/src/human.rs"]
-mod human;
-
-pub use human::{bytes, duration};
+pub use beamgram_human::{bytes, duration};
 
 #[cfg(test)]
 mod tests {

@@ -7,8 +7,9 @@
 //! - [`bot`]: the update loop and what the bot does with a message.
 //! - [`stream`]: the ByteStreamer (properties, chunk plan, pipelined fetch); [`http`] serves it;
 //!   [`links`] signs what points at it.
-//! - [`sim`]: the built-in Telegram simulator (`beamgram sim`, `beamgram demo`, the tests).
-//! - [`demo`]: the simulator and the bot together, on embedded defaults.
+//!
+//! The Telegram simulator is its own crate (`beamgram-sim`); this one only knows how to reach
+//! one (`beamgram-sim-address`), so the two compile side by side.
 //!
 //! Data flows one way: Telegram update → dispatch → handler → Telegram; HTTP request → token →
 //! range → chunk plan → upstream fetch → body.
@@ -16,7 +17,6 @@
 mod app;
 pub mod bot;
 pub mod config;
-pub mod demo;
 pub mod http;
 pub mod humanize;
 pub mod links;
@@ -25,7 +25,6 @@ pub mod metrics;
 pub mod plugins;
 pub mod scaffold;
 pub mod shutdown;
-pub mod sim;
 pub mod storage;
 pub mod stream;
 pub mod telegram;
@@ -36,6 +35,6 @@ pub use app::{App, RunError};
 use config::Config;
 
 /// Logs in, binds the HTTP port and serves until `shutdown` completes.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
+pub async fn run_bot(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
     App::start(config).await?.serve(shutdown).await
 }

@@ -50,7 +50,7 @@ pub struct LinkTarget {
 
 /// The links of one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileLinks {
+pub struct LinkSet {
     pub stream: String,
     pub download: String,
     pub watch: String,
@@ -123,10 +123,10 @@ impl LinkSigner {
         mac.finalize().into_bytes().to_vec()
     }
 
-    pub fn links(&self, target: LinkTarget, file_name: &str) -> FileLinks {
+    pub fn links(&self, target: LinkTarget, file_name: &str) -> LinkSet {
         let token = self.token(target);
         let name = utf8_percent_encode(file_name, PATH_SEGMENT).to_string();
-        FileLinks {
+        LinkSet {
             stream: format!("{}/stream/{token}/{name}", self.base_url),
             download: format!("{}/stream/{token}/{name}?download=1", self.base_url),
             watch: format!("{}/watch/{token}", self.base_url),

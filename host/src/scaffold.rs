@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 const SDK_LIB: &str = include_str!("../../plugins/sdk/src/lib.rs");
 const SDK_BUILD: &str = include_str!("../../plugins/sdk/src/build.rs");
-const SDK_HUMAN: &str = include_str!("../../plugins/sdk/src/human.rs");
+const HUMAN: &str = include_str!("../../plugins/human/src/lib.rs");
 const WIT: &str = include_str!("../../wit/beamgram-plugin-0.2.0/plugin.wit");
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +44,8 @@ pub fn new_plugin(name: &str, dir: &Path) -> Result<PathBuf, ScaffoldError> {
         (root.join("beamgram-plugin/Cargo.toml"), SDK_CARGO.into()),
         (root.join("beamgram-plugin/src/lib.rs"), SDK_LIB.replace("../../wit/beamgram-plugin-0.2.0", "wit")),
         (root.join("beamgram-plugin/src/build.rs"), SDK_BUILD.into()),
-        (root.join("beamgram-plugin/src/human.rs"), SDK_HUMAN.into()),
+        (root.join("beamgram-human/Cargo.toml"), HUMAN_CARGO.into()),
+        (root.join("beamgram-human/src/lib.rs"), HUMAN.into()),
         (root.join("beamgram-plugin/wit/plugin.wit"), WIT.into()),
     ];
     for (path, text) in files {
@@ -65,6 +66,15 @@ description = "The beamgram plugin SDK (a copy made by `beamgram plugin new`)"
 
 [dependencies]
 wit-bindgen = "0.61"
+beamgram-human = { path = "../beamgram-human" }
+"#;
+
+const HUMAN_CARGO: &str = r#"[package]
+name = "beamgram-human"
+version = "0.1.0"
+edition = "2024"
+rust-version = "1.95"
+description = "Sizes and durations as people read them (a copy made by `beamgram plugin new`)"
 "#;
 
 fn cargo_toml(name: &str) -> String {
@@ -83,7 +93,7 @@ beamgram-plugin = {{ path = "beamgram-plugin" }}
 
 # Its own workspace: the plugin builds on its own wherever it is.
 [workspace]
-members = [".", "beamgram-plugin"]
+members = [".", "beamgram-plugin", "beamgram-human"]
 
 # Small components: ~100 KB instead of ~3 MB.
 [profile.release]

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use beamgram::App;
 use beamgram::config::Config;
-use beamgram::sim::{FileSpec, SimHandle};
+use beamgram_sim::{FileSpec, SimHandle};
 
-use super::{TOKEN, World, world};
+use super::{SimSetup, TOKEN, world};
 
 pub struct Host {
-    pub w: World,
+    pub w: SimSetup,
     pub base: String,
     replies: std::sync::atomic::AtomicUsize,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -32,7 +32,7 @@ pub async fn host() -> Host {
     host_with(|_, _| {}).await
 }
 
-pub async fn host_with(adjust: impl FnOnce(&mut Config, &World)) -> Host {
+pub async fn host_with(adjust: impl FnOnce(&mut Config, &SimSetup)) -> Host {
     // `BEAMGRAM_TEST_LOG=debug cargo test …` shows what the bot did.
     if let Ok(filter) = std::env::var("BEAMGRAM_TEST_LOG") {
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
@@ -85,7 +85,7 @@ impl Host {
     }
 
     /// The user sends text; returns the bot's `n`-th message to them (counting from 1).
-    pub async fn ask(&self, text: &str) -> beamgram::sim::SeenMessage {
+    pub async fn ask(&self, text: &str) -> beamgram_sim::SeenMessage {
         let n = self.replies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         self.w.h.send_text(self.w.user, self.w.bot, text).expect("user sends");
         self.w.h.wait_for_message(self.w.bot, self.w.user, n, Duration::from_secs(30)).await.expect("bot answers")

@@ -9,7 +9,7 @@ pub mod staging;
 use std::sync::Arc;
 use std::time::Duration;
 
-use beamgram::sim::{AccountId, ChannelId, SeenMessage, SimConfig, SimHandle, Simulator};
+use beamgram_sim::{AccountId, ChannelId, SeenMessage, SimConfig, SimHandle, Simulator};
 use grammers_client::client::UpdateStream;
 use grammers_client::sender::UpdatesConfiguration;
 use grammers_client::{Client, SenderPool};
@@ -18,7 +18,7 @@ use grammers_session::storages::MemorySession;
 pub const TOKEN: &str = "1000:test-bot-token";
 pub const WAIT: Duration = Duration::from_secs(20);
 
-pub struct World {
+pub struct SimSetup {
     pub sim: Simulator,
     pub h: SimHandle,
     pub bot: AccountId,
@@ -26,13 +26,13 @@ pub struct World {
     pub bin: ChannelId,
 }
 
-pub async fn world() -> World {
+pub async fn world() -> SimSetup {
     let sim = Simulator::start(SimConfig::default()).await.expect("simulator starts");
     let h = sim.handle();
     let bot = h.add_bot(TOKEN, "test_bot", "Test Bot");
     let user = h.add_user("Alice", Some("alice"));
     let bin = h.add_channel("bin", None, &[bot]);
-    World { sim, h, bot, user, bin }
+    SimSetup { sim, h, bot, user, bin }
 }
 
 pub struct Bot {

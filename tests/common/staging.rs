@@ -7,15 +7,16 @@ use beamgram::config::Config;
 
 /// A test plugin build: `test_hello`, `test_mallory_admin`, …
 pub fn wasm(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/test-wasm").join(format!("{name}.wasm"));
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/target/test-wasm").join(format!("{name}.wasm"));
     assert!(p.exists(), "{} is missing: build the test plugins with `just plugins` (just test does)", p.display());
     p
 }
 
 /// A first-party build in plugins/dist (`file-info` is `file_info.wasm`).
 pub fn dist(name: &str) -> PathBuf {
-    let p =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist").join(format!("{}.wasm", name.replace('-', "_")));
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../plugins/dist")
+        .join(format!("{}.wasm", name.replace('-', "_")));
     assert!(p.exists(), "{} is missing: build the plugins with `just plugins` (just test does)", p.display());
     p
 }
@@ -35,6 +36,6 @@ pub fn with_first_party(c: &mut Config, names: &[&str]) {
     for n in names {
         std::fs::copy(dist(n), c.plugins.dir.join(format!("{n}.wasm"))).expect("copy plugin");
     }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/dist/first-party.sha256");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/dist/first-party.sha256");
     std::fs::copy(manifest, c.plugins.dir.join("first-party.sha256")).expect("copy the first-party manifest");
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::BotContext;
+use super::UpdateContext;
 use crate::plugins::bindings::types::{Action, MessageRef, Outgoing, Permission};
 use crate::plugins::{Loaded, markup};
 use crate::telegram::outbox::{Actor, OutboxError, PluginActor};
@@ -36,8 +36,8 @@ pub fn actor<'a>(plugin: &'a Loaded, origin_chat: Option<i64>) -> Actor<'a> {
     })
 }
 
-pub async fn run(
-    ctx: &BotContext,
+pub async fn carry_out(
+    ctx: &UpdateContext,
     plugin: &Arc<Loaded>,
     origin: &Origin<'_>,
     actions: Vec<Action>,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use grammers_client::tl;
 use grammers_client::update::{CallbackQuery, Message};
 
-use super::BotContext;
+use super::UpdateContext;
 use super::actions::{self, Origin};
 use crate::plugins::bindings::types::{
     Callback, Command, Event, EventKinds, MessageRef, MessageSummary, PluginError, TextMessage,
@@ -37,11 +37,11 @@ pub fn parse(text: &str) -> Option<ParsedCommand<'_>> {
     Some(ParsedCommand { name: name.to_ascii_lowercase(), bot, args: args.trim() })
 }
 
-pub fn is_admin(ctx: &BotContext, user: i64) -> bool {
+pub fn is_admin(ctx: &UpdateContext, user: i64) -> bool {
     ctx.config.access.admins.contains(&user)
 }
 
-pub fn help_text(ctx: &BotContext, admin: bool) -> String {
+pub fn help_text(ctx: &UpdateContext, admin: bool) -> String {
     let mut out = String::from("What I can do:\n");
     out.push_str("• Send me a file: I answer with links to stream and download it.\n");
     out.push_str("/help — this list\n");
@@ -68,7 +68,7 @@ pub fn help_text(ctx: &BotContext, admin: bool) -> String {
 }
 
 /// Publishes the plugins' public commands as the bot's command menu (`bots.setBotCommands`).
-pub async fn publish_commands(ctx: &BotContext) {
+pub async fn publish_commands(ctx: &UpdateContext) {
     let Some(host) = &ctx.plugins else { return };
     let mut commands = vec![
         tl::types::BotCommand { ephemeral: false, command: "help".into(), description: "What this bot can do".into() }
@@ -93,7 +93,7 @@ pub async fn publish_commands(ctx: &BotContext) {
 }
 
 /// A message to every admin (plugin reload failures and the like).
-pub async fn tell_admins(ctx: &BotContext, text: &str) {
+pub async fn tell_admins(ctx: &UpdateContext, text: &str) {
     for admin in &ctx.config.access.admins {
         if let Err(e) = ctx.outbox.send(Actor::Host, *admin, Draft::text(text)).await {
             tracing::warn!(admin, "could not tell an admin: {e}");
@@ -102,7 +102,7 @@ pub async fn tell_admins(ctx: &BotContext, text: &str) {
 }
 
 /// An answer to message `m`, in its chat.
-pub async fn say(ctx: &BotContext, m: &Message, text: impl Into<String>) {
+pub async fn say(ctx: &UpdateContext, m: &Message, text: impl Into<String>) {
     ctx.say(m.peer_id().bot_api_dialog_id_unchecked(), Draft::text(text).reply_to(m.id())).await;
 }
 
@@ -118,7 +118,13 @@ pub struct Ran {
 
 /// Runs an event through a plugin and carries out its actions; tells the user when it fails
 /// (the plugin failed, or what it asked for could not be done): nothing is silently dropped.
-pub async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: Origin<'_>, m: Option<&Message>) -> Ran {
+pub async fn call_plugin(
+    ctx: &UpdateContext,
+    plugin: &Arc<Loaded>,
+    event: Event,
+    origin: Origin<'_>,
+    m: Option<&Message>,
+) -> Ran {
     let failed = Ran { actions: 0, sent: Vec::new() };
     let Some(host) = &ctx.plugins else { return failed };
     let apology = |text: String| async move {
@@ -131,7 +137,7 @@ pub async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: O
     match host.call(plugin, &event).await {
         Ok(actions) => {
             let n = actions.len();
-            match actions::run(ctx, plugin, &origin, actions).await {
+            match actions::carry_out(ctx, plugin, &origin, actions).await {
                 Ok(sent) => Ran { actions: n, sent },
                 Err(e) => {
                     tracing::warn!(plugin = %plugin.info.name, "could not carry out the plugin's actions: {e}");
@@ -156,7 +162,7 @@ pub async fn run(ctx: &BotContext, plugin: &Arc<Loaded>, event: Event, origin: O
 
 /// A text message: a command for a plugin (or a built-in), or text for plugins that want it.
 /// Returns false when nothing handled it.
-pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
+pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
     let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
     let admin = is_admin(ctx, user);
@@ -170,7 +176,8 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
                 message_id: m.id(),
                 text: m.text().to_string(),
             });
-            run(ctx, p, event, Origin { chat_id: Some(chat), message_id: m.id(), callback: None }, Some(m)).await;
+            call_plugin(ctx, p, event, Origin { chat_id: Some(chat), message_id: m.id(), callback: None }, Some(m))
+                .await;
         }
         return !wanting.is_empty();
     };
@@ -230,11 +237,11 @@ pub async fn on_text(ctx: &BotContext, m: &Message) -> bool {
         is_admin: admin,
         reply_to,
     });
-    run(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id: m.id(), callback: None }, Some(m)).await;
+    call_plugin(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id: m.id(), callback: None }, Some(m)).await;
     true
 }
 
-pub async fn on_callback(ctx: &BotContext, q: &CallbackQuery) {
+pub async fn on_callback(ctx: &UpdateContext, q: &CallbackQuery) {
     let data = String::from_utf8_lossy(q.data()).to_string();
     // The plugin whose MAC tags the data; crafted or altered data matches none.
     let found = ctx.plugins.as_ref().and_then(|host| {
@@ -259,10 +266,10 @@ pub async fn on_callback(ctx: &BotContext, q: &CallbackQuery) {
         data: rest,
         is_admin: is_admin(ctx, user),
     });
-    run(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id, callback: Some(q) }, None).await;
+    call_plugin(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id, callback: Some(q) }, None).await;
 }
 
-async fn plugins_command(ctx: &BotContext, m: &Message, args: &str) {
+async fn plugins_command(ctx: &UpdateContext, m: &Message, args: &str) {
     let Some(host) = &ctx.plugins else {
         say(ctx, m, "Plugins are not enabled.").await;
         return;

@@ -8,16 +8,16 @@ use grammers_client::message::{Button, ReplyMarkup};
 use grammers_client::peer::Peer;
 use grammers_client::update::Message;
 
-use super::BotContext;
+use super::UpdateContext;
 use super::actions::Origin;
 use super::dispatch;
 use crate::humanize;
-use crate::links::FileLinks;
+use crate::links::LinkSet;
 use crate::plugins::bindings::types::{Event, EventKinds, FileReceived, FileReplied, MessageRef};
 use crate::storage::{FileRecord, SeenUser};
 use crate::telegram::outbox::{Actor, Draft, OutboxError};
 
-pub async fn on_message(ctx: &BotContext, m: Message) -> Result<(), InvocationError> {
+pub async fn on_message(ctx: &UpdateContext, m: Message) -> Result<(), InvocationError> {
     let sender = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
     if let Some(why) = not_allowed(ctx, sender) {
@@ -49,14 +49,14 @@ const BANNED: &str = "You are banned from using this bot.";
 const STORE_DOWN: &str = "Sorry, I can't check your account right now. Please try again in a minute.";
 
 /// Outside `ALLOWED_USERS` (when set); admins never are.
-fn not_allowed(ctx: &BotContext, user: i64) -> Option<&'static str> {
+fn not_allowed(ctx: &UpdateContext, user: i64) -> Option<&'static str> {
     let allowed = &ctx.config.access.allowed_users;
     (!allowed.is_empty() && !allowed.contains(&user) && !dispatch::is_admin(ctx, user)).then_some(PRIVATE)
 }
 
 /// Why `user` may not use the bot right now (private bot, banned, or their record cannot be
 /// read: bans fail closed), for updates that do not record the sender (button presses).
-pub async fn refusal(ctx: &BotContext, user: i64) -> Option<&'static str> {
+pub async fn refusal(ctx: &UpdateContext, user: i64) -> Option<&'static str> {
     if let Some(why) = not_allowed(ctx, user) {
         return Some(why);
     }
@@ -74,7 +74,7 @@ pub async fn refusal(ctx: &BotContext, user: i64) -> Option<&'static str> {
 
 /// Records the sender; why they may not go on (banned, or the store cannot say: bans fail
 /// closed, admins are never locked out).
-async fn record_sender(ctx: &BotContext, m: &Message, id: i64) -> Option<&'static str> {
+async fn record_sender(ctx: &UpdateContext, m: &Message, id: i64) -> Option<&'static str> {
     let (first, last, username) = match m.sender() {
         Some(Peer::User(u)) => (u.first_name().unwrap_or_default(), u.last_name().unwrap_or_default(), u.username()),
         _ => ("", "", None),
@@ -89,7 +89,7 @@ async fn record_sender(ctx: &BotContext, m: &Message, id: i64) -> Option<&'stati
     }
 }
 
-async fn on_file(ctx: &BotContext, m: &Message, media: Media) -> Result<(), InvocationError> {
+async fn on_file(ctx: &UpdateContext, m: &Message, media: Media) -> Result<(), InvocationError> {
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
     let Some(info) = Received::of(&media) else {
         ctx.say(chat, Draft::text("That kind of message has no file I can link to.").reply_to(m.id())).await;
@@ -129,7 +129,7 @@ async fn on_file(ctx: &BotContext, m: &Message, media: Media) -> Result<(), Invo
 /// The file through the plugins: gates first (any that answers stops it), then the plugins
 /// that reply to files, then those that follow up on the replies. False when no plugin
 /// replies to files (the built-in reply goes out).
-async fn to_plugins(ctx: &BotContext, m: &Message, bin_message: i32, links: FileLinks) -> bool {
+async fn to_plugins(ctx: &UpdateContext, m: &Message, bin_message: i32, links: LinkSet) -> bool {
     let Some(host) = &ctx.plugins else { return false };
     let repliers = host.wanting(EventKinds::FILE_RECEIVED);
     let gates = host.wanting(EventKinds::FILE_GATE);
@@ -156,7 +156,7 @@ async fn to_plugins(ctx: &BotContext, m: &Message, bin_message: i32, links: File
         is_admin: dispatch::is_admin(ctx, user),
     };
     for gate in &gates {
-        let ran = dispatch::run(ctx, gate, Event::FileGate(received.clone()), origin(), Some(m)).await;
+        let ran = dispatch::call_plugin(ctx, gate, Event::FileGate(received.clone()), origin(), Some(m)).await;
         if ran.actions > 0 {
             tracing::info!(plugin = %gate.info.name, "a gate plugin held the file back");
             return true;
@@ -167,7 +167,7 @@ async fn to_plugins(ctx: &BotContext, m: &Message, bin_message: i32, links: File
     }
     let mut replies: Vec<MessageRef> = Vec::new();
     for p in &repliers {
-        let ran = dispatch::run(ctx, p, Event::FileReceived(received.clone()), origin(), Some(m)).await;
+        let ran = dispatch::call_plugin(ctx, p, Event::FileReceived(received.clone()), origin(), Some(m)).await;
         replies.extend(ran.sent);
     }
     for p in &followers {
@@ -178,16 +178,16 @@ async fn to_plugins(ctx: &BotContext, m: &Message, bin_message: i32, links: File
             file: received.file.clone(),
             replies: replies.clone(),
         });
-        dispatch::run(ctx, p, event, origin(), None).await;
+        dispatch::call_plugin(ctx, p, event, origin(), None).await;
     }
     true
 }
 
 async fn builtin_reply(
-    ctx: &BotContext,
+    ctx: &UpdateContext,
     m: &Message,
     info: &Received,
-    links: &FileLinks,
+    links: &LinkSet,
 ) -> Result<(), InvocationError> {
     let text = format!(
         "📄 {}\n💾 {} · {}\n\n▶️ Stream: {}\n⬇️ Download: {}",

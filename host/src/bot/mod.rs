@@ -34,7 +34,7 @@ const MAX_IN_FLIGHT: usize = 64;
 const MAX_ADMITTED: usize = 1024;
 
 /// What every handler needs, shared.
-pub struct BotContext {
+pub struct UpdateContext {
     pub client: grammers_client::Client,
     pub config: Config,
     pub signer: LinkSigner,
@@ -51,7 +51,7 @@ pub struct BotContext {
     pub revoked: crate::links::Revocations,
 }
 
-impl BotContext {
+impl UpdateContext {
     pub fn new(
         bot: &BotClient,
         config: Config,
@@ -60,7 +60,7 @@ impl BotContext {
         store: Store,
         outbox: Arc<Outbox>,
         revoked: crate::links::Revocations,
-    ) -> BotContext {
+    ) -> UpdateContext {
         let (client, username) = (bot.client.clone(), bot.username.clone());
         let a = &config.access;
         let users = UserGate::new(UserLimits {
@@ -69,7 +69,7 @@ impl BotContext {
             burst: a.user_burst,
             per_minute: a.user_per_minute,
         });
-        BotContext { client, config, signer, plugins, username, store, outbox, users, revoked }
+        UpdateContext { client, config, signer, plugins, username, store, outbox, users, revoked }
     }
 
     /// A message from the host to `chat`.
@@ -81,9 +81,9 @@ impl BotContext {
 }
 
 /// Runs until `shutdown` completes or the connection to Telegram is gone for good.
-pub async fn run(
+pub async fn take_updates(
     bot: &mut BotClient,
-    ctx: Arc<BotContext>,
+    ctx: Arc<UpdateContext>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TelegramError> {
     let Some(rx) = bot.updates.take() else {
@@ -179,7 +179,7 @@ fn update_user(u: &Update) -> Option<i64> {
 
 const SLOW_DOWN: &str = "⏳ Slow down: you are sending faster than I can answer. Try again in a few seconds.";
 
-async fn slow_down(ctx: &BotContext, update: Update) {
+async fn slow_down(ctx: &UpdateContext, update: Update) {
     match update {
         Update::NewMessage(m) => ctx.say(m.peer_id().bot_api_dialog_id_unchecked(), Draft::text(SLOW_DOWN)).await,
         Update::CallbackQuery(q) => {
@@ -197,7 +197,7 @@ fn update_chat(u: &Update) -> i64 {
     }
 }
 
-async fn handle(ctx: &BotContext, update: Update) {
+async fn handle(ctx: &UpdateContext, update: Update) {
     let result = match update {
         Update::NewMessage(m) if !m.outgoing() && m.peer_id().kind() == grammers_session::types::PeerKind::User => {
             intake::on_message(ctx, m).await

@@ -3,11 +3,11 @@
 
 use grammers_client::update::Message;
 
-use super::BotContext;
+use super::UpdateContext;
 use super::dispatch::say;
 use crate::links::LinkSigner;
 
-pub async fn command(ctx: &BotContext, m: &Message, user: i64, admin: bool, args: &str) {
+pub async fn command(ctx: &UpdateContext, m: &Message, user: i64, admin: bool, args: &str) {
     let usage = "Usage: /revoke <link> — a stream, download or watch link of a file you sent.";
     let Some(token) = args.split_whitespace().next().and_then(LinkSigner::token_in) else {
         return say(ctx, m, usage).await;

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::BotContext;
+use super::UpdateContext;
 use super::actions::Origin;
 use crate::plugins::bindings::types::{Event, WakeUp};
 use crate::storage::{Job, now_ms};
@@ -20,7 +20,7 @@ const MAX_ATTEMPTS: i64 = 8;
 /// Jobs running at once; a broadcast's long wake-up must not hold back auto-deletes.
 const PARALLEL: usize = 8;
 
-pub async fn run(ctx: Arc<BotContext>, stop: impl Future<Output = ()>) {
+pub async fn wake_plugins(ctx: Arc<UpdateContext>, stop: impl Future<Output = ()>) {
     let Some(host) = ctx.plugins.clone() else { return stop.await };
     let services = host.services.clone();
     // Jobs being delivered, by (plugin, payload): two wake-ups that say the same thing never run
@@ -78,7 +78,7 @@ pub async fn run(ctx: Arc<BotContext>, stop: impl Future<Output = ()>) {
     let _ = tokio::time::timeout(Duration::from_secs(10), async { while tasks.join_next().await.is_some() {} }).await;
 }
 
-async fn deliver(ctx: &BotContext, job: &Job) {
+async fn deliver(ctx: &UpdateContext, job: &Job) {
     let Some(host) = &ctx.plugins else { return };
     let outcome = match host.get(&job.plugin) {
         None => Err("its plugin is not loaded".to_string()),
@@ -87,7 +87,7 @@ async fn deliver(ctx: &BotContext, job: &Job) {
             match host.call(&plugin, &event).await {
                 Ok(actions) => {
                     let origin = Origin { chat_id: None, message_id: 0, callback: None };
-                    if let Err(e) = super::actions::run(ctx, &plugin, &origin, actions).await {
+                    if let Err(e) = super::actions::carry_out(ctx, &plugin, &origin, actions).await {
                         // The plugin did its part; a message that cannot be sent is not retried.
                         tracing::warn!(plugin = %job.plugin, "wake-up actions failed: {e}");
                     }

@@ -109,7 +109,7 @@ pub fn router(state: Arc<HttpState>) -> Router {
 }
 
 /// Serves until `shutdown` completes, then drains open connections for `settings.drain`.
-pub async fn run(listener: TcpListener, state: Arc<HttpState>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(listener: TcpListener, state: Arc<HttpState>, shutdown: impl Future<Output = ()>) {
     let router = router(state.clone());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();

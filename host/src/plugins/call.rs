@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{CallHook, Engine, Store, UpdateDeadline};
+use wasmtime::{CallHook, Engine, UpdateDeadline};
 
 use super::Loaded;
 use super::bindings::types::{Action, Event, PluginError, PluginInfo};
-use super::services::HostServices;
+use super::services::ImportServices;
 use super::state::{CallScope, PluginState};
 
 /// Fuel per millisecond of the CPU limit. Fuel counts the guest's instructions whatever the
@@ -60,14 +60,14 @@ impl std::fmt::Display for PluginErrorText {
 fn new_store(
     engine: &Engine,
     plugin: &Loaded,
-    services: &Arc<HostServices>,
+    services: &Arc<ImportServices>,
     limits: &Limits,
     scope: CallScope,
-) -> wasmtime::Result<Store<PluginState>> {
+) -> wasmtime::Result<wasmtime::Store<PluginState>> {
     let state =
         PluginState::new(&plugin.info.name, plugin.granted.clone(), scope, services.clone(), limits.memory_bytes);
     let clock = state.clock.clone();
-    let mut store = Store::new(engine, state);
+    let mut store = wasmtime::Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
     store.set_fuel(fuel_for(limits.cpu))?;
     // The guest clock runs exactly while WebAssembly does; each import call pays its fuel.
@@ -111,7 +111,7 @@ fn fuel_for(cpu: Duration) -> u64 {
     (cpu.as_millis() as u64).max(1).saturating_mul(FUEL_PER_CPU_MS)
 }
 
-fn forward_output(plugin: &str, store: &Store<PluginState>) {
+fn forward_output(plugin: &str, store: &wasmtime::Store<PluginState>) {
     for (stream, pipe) in [("stdout", &store.data().stdout), ("stderr", &store.data().stderr)] {
         let text = pipe.contents();
         for line in String::from_utf8_lossy(&text).lines().filter(|l| !l.trim().is_empty()) {
@@ -138,7 +138,7 @@ fn trap_text(e: &wasmtime::Error) -> String {
 pub async fn handle(
     engine: &Engine,
     plugin: &Loaded,
-    services: &Arc<HostServices>,
+    services: &Arc<ImportServices>,
     limits: &Limits,
     event: &Event,
 ) -> Result<Vec<Action>, CallError> {
@@ -165,7 +165,7 @@ pub async fn handle(
 pub async fn describe(
     engine: &Engine,
     plugin: &Loaded,
-    services: &Arc<HostServices>,
+    services: &Arc<ImportServices>,
     limits: &Limits,
 ) -> Result<PluginInfo, CallError> {
     let mut store = new_store(engine, plugin, services, limits, CallScope::default())

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Weak;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// How often the epoch advances: the granularity of guest CPU limits.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -15,7 +15,7 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 pub struct EngineError(String);
 
 pub fn new(cache_dir: &Path, memory_bytes: u64) -> Result<Engine, EngineError> {
-    let mut config = Config::new();
+    let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
     config.consume_fuel(true);
     config.max_wasm_stack(1 << 20);

@@ -143,8 +143,8 @@ pub fn first_party_defaults(name: &str) -> Option<Grants> {
 }
 
 /// The first-party builds listed in a plugin folder, by name: `name → sha256`.
-pub fn read_manifest(dir: &Path) -> HashMap<String, [u8; 32]> {
-    let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) else { return HashMap::new() };
+pub async fn read_manifest(dir: &Path) -> HashMap<String, [u8; 32]> {
+    let Ok(text) = tokio::fs::read_to_string(dir.join(MANIFEST)).await else { return HashMap::new() };
     parse_manifest(&text)
 }
 

@@ -38,7 +38,7 @@ use bindings::{Plugin, PluginPre};
 pub use call::{CallError, Limits};
 pub use grants::{Grants, parse_permission, permission_name};
 use registry::Registry;
-use services::HostServices;
+use services::ImportServices;
 use state::PluginState;
 
 #[derive(Debug, thiserror::Error)]
@@ -95,14 +95,14 @@ pub struct PluginHost {
     engine: Arc<Engine>,
     linker: Linker<PluginState>,
     pub settings: PluginSettings,
-    pub services: Arc<HostServices>,
+    pub services: Arc<ImportServices>,
     plugins: Arc<Registry>,
     /// Loads one at a time, so two reloads cannot interleave their checks and swaps.
     loading: tokio::sync::Mutex<()>,
 }
 
 impl PluginHost {
-    pub fn new(settings: PluginSettings, services: Arc<HostServices>) -> Result<Arc<PluginHost>, LoadError> {
+    pub fn new(settings: PluginSettings, services: Arc<ImportServices>) -> Result<Arc<PluginHost>, LoadError> {
         let engine = Arc::new(
             engine::new(&settings.cache_dir, settings.limits.memory_bytes)
                 .map_err(|e| LoadError::Runtime(e.to_string()))?,
@@ -208,7 +208,7 @@ impl PluginHost {
         }
         self.check_names(&shown, path, &info)?;
         let requested: Vec<Permission> = info.permissions.iter().map(|r| r.permission).collect();
-        let first_party = grants::read_manifest(&self.settings.dir).get(&info.name) == Some(&hash);
+        let first_party = grants::read_manifest(&self.settings.dir).await.get(&info.name) == Some(&hash);
         let offered = if self.settings.grant_requested {
             Grants::everything_requested(&requested, info.events)
         } else if let Some(g) = self.settings.grants.get(&info.name) {
@@ -302,8 +302,9 @@ impl PluginHost {
         let mut errors = Vec::new();
         // First-party builds first: a third-party file cannot take their commands or /start
         // prefixes by sorting ahead of them.
-        let manifest = grants::read_manifest(&self.settings.dir);
-        let mut files = watch::wasm_files(&self.settings.dir);
+        let manifest = grants::read_manifest(&self.settings.dir).await;
+        let mut files: Vec<PathBuf> = watch::scan(&self.settings.dir).await.into_keys().collect();
+        files.sort();
         files.sort_by_key(|p| !manifest.contains_key(&grants::name_for_file(p)));
         for path in files {
             if let Err(e) = self.load(&path).await {

@@ -23,7 +23,7 @@ pub struct PluginMetrics {
 
 /// The bot side of the `telegram` and `links` imports; absent when plugins run with no bot
 /// (loading checks, the benchmark).
-pub struct BotSide {
+pub struct BotImports {
     /// For reads (messages, usernames, memberships); everything sent goes through `outbox`.
     pub client: grammers_client::Client,
     pub outbox: Arc<Outbox>,
@@ -79,11 +79,11 @@ impl DenialLog {
     }
 }
 
-pub struct HostServices {
+pub struct ImportServices {
     /// Plugin kv namespaces, users and scheduled jobs live here.
     pub store: Store,
     pub outbound: Outbound,
-    pub bot: Option<BotSide>,
+    pub bot: Option<BotImports>,
     pub metrics: PluginMetrics,
     pub denials: DenialLog,
     /// Each plugin's settings (`[plugins.config.<name>]`), as text.
@@ -99,10 +99,10 @@ pub struct HostServices {
     pub jobs_changed: tokio::sync::Notify,
 }
 
-impl HostServices {
+impl ImportServices {
     /// Services with no bot, no config and no shorteners: loading checks, tests, benchmarks.
-    pub fn new(store: Store, outbound: Outbound) -> HostServices {
-        HostServices {
+    pub fn new(store: Store, outbound: Outbound) -> ImportServices {
+        ImportServices {
             store,
             outbound,
             bot: None,

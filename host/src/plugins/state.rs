@@ -13,7 +13,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use super::bindings::types::{Event, HostError, Permission};
 use super::grants::Grants;
 use super::guest_clock::GuestClock;
-use super::services::HostServices;
+use super::services::ImportServices;
 
 /// Bytes of stdout/stderr kept per call (a guest's panic message is well within).
 pub const OUTPUT_CAPTURE: usize = 16 * 1024;
@@ -93,7 +93,7 @@ pub struct PluginState {
     pub plugin: String,
     pub granted: Arc<Grants>,
     pub scope: CallScope,
-    pub services: Arc<HostServices>,
+    pub services: Arc<ImportServices>,
     pub limits: CallLimiter,
     /// Guest execution time of this call (time in imports excluded).
     pub clock: Arc<GuestClock>,
@@ -108,7 +108,7 @@ impl PluginState {
         plugin: &str,
         granted: Arc<Grants>,
         scope: CallScope,
-        services: Arc<HostServices>,
+        services: Arc<ImportServices>,
         memory_bytes: u64,
     ) -> Self {
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE);

@@ -11,7 +11,7 @@ use super::{LoadError, PluginHost};
 
 pub const POLL: Duration = Duration::from_millis(250);
 
-pub fn wasm_files(dir: &Path) -> Vec<PathBuf> {
+fn wasm_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
@@ -29,6 +29,17 @@ fn stamp(p: &Path) -> Option<(u64, SystemTime)> {
     Some((m.len(), m.modified().ok()?))
 }
 
+/// The folder's `.wasm` files with their size and modification time, read off the async
+/// runtime's threads (a slow or network filesystem must not stall other tasks).
+pub async fn scan(dir: &Path) -> HashMap<PathBuf, (u64, SystemTime)> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        wasm_files(&dir).into_iter().filter_map(|p| Some((p.clone(), stamp(&p)?))).collect()
+    })
+    .await
+    .unwrap_or_default()
+}
+
 /// What the watcher reports after acting on a change.
 pub enum Change {
     Loaded(String),
@@ -37,10 +48,9 @@ pub enum Change {
 }
 
 /// Watches until `shutdown` completes, calling `report` after every change it acted on.
-pub async fn run(host: Arc<PluginHost>, shutdown: impl std::future::Future<Output = ()>, report: impl Fn(Change)) {
+pub async fn follow(host: Arc<PluginHost>, shutdown: impl std::future::Future<Output = ()>, report: impl Fn(Change)) {
     let dir = host.settings.dir.clone();
-    let mut seen: HashMap<PathBuf, (u64, SystemTime)> =
-        wasm_files(&dir).into_iter().filter_map(|p| Some((p.clone(), stamp(&p)?))).collect();
+    let mut seen = scan(&dir).await;
     let mut pending: HashMap<PathBuf, (u64, SystemTime)> = HashMap::new();
     tokio::pin!(shutdown);
     loop {
@@ -48,8 +58,7 @@ pub async fn run(host: Arc<PluginHost>, shutdown: impl std::future::Future<Outpu
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(POLL) => {}
         }
-        let now: HashMap<PathBuf, (u64, SystemTime)> =
-            wasm_files(&dir).into_iter().filter_map(|p| Some((p.clone(), stamp(&p)?))).collect();
+        let now = scan(&dir).await;
         for (path, st) in &now {
             if seen.get(path) == Some(st) {
                 pending.remove(path);

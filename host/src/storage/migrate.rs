@@ -7,7 +7,7 @@ use super::StoreError;
 const MIGRATIONS: &[(i64, &str)] =
     &[(1, include_str!("migrations/0001_initial.sql")), (2, include_str!("migrations/0002_trust.sql"))];
 
-pub async fn run(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
+pub async fn apply(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
     )

@@ -91,7 +91,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| open_err(e.to_string()))?;
-        migrate::run(&pool).await?;
+        migrate::apply(&pool).await?;
         Ok(Store { pool })
     }
 
@@ -100,7 +100,7 @@ impl Store {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
         // One connection: each in-memory connection would be a database of its own.
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
-        migrate::run(&pool).await?;
+        migrate::apply(&pool).await?;
         Ok(Store { pool })
     }
 

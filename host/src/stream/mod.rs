@@ -62,8 +62,6 @@ pub struct StreamSettings {
     /// getFile requests in flight per stream.
     pub window: usize,
     pub chunk_cache_bytes: u64,
-    pub props_ttl: Duration,
-    pub props_entries: u64,
     pub chunk_deadline: Duration,
 }
 

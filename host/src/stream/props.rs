@@ -13,7 +13,7 @@ use super::StreamError;
 use crate::metrics::Metrics;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum MediaKind {
+pub enum Media {
     Video { duration: f64, width: i32, height: i32 },
     Audio { duration: i32, title: Option<String>, performer: Option<String> },
     Voice { duration: i32 },
@@ -34,7 +34,7 @@ pub struct FileProps {
     pub unique_id: i64,
     /// Unix seconds the file was uploaded: Last-Modified.
     pub date: i32,
-    pub kind: MediaKind,
+    pub kind: Media,
 }
 
 impl FileProps {
@@ -82,22 +82,20 @@ fn extension(mime: &str) -> &'static str {
 
 fn document(message_id: i32, d: &tl::types::Document, voice: bool) -> FileProps {
     let mut name = None;
-    let mut kind = MediaKind::Document;
+    let mut kind = Media::Document;
     for a in &d.attributes {
         match a {
             tl::enums::DocumentAttribute::Filename(f) if !f.file_name.trim().is_empty() => {
                 name = Some(f.file_name.clone())
             }
             tl::enums::DocumentAttribute::Video(v) => {
-                kind = MediaKind::Video { duration: v.duration, width: v.w, height: v.h }
+                kind = Media::Video { duration: v.duration, width: v.w, height: v.h }
             }
-            tl::enums::DocumentAttribute::Audio(a) if a.voice || voice => {
-                kind = MediaKind::Voice { duration: a.duration }
-            }
+            tl::enums::DocumentAttribute::Audio(a) if a.voice || voice => kind = Media::Voice { duration: a.duration },
             tl::enums::DocumentAttribute::Audio(a) => {
-                kind = MediaKind::Audio { duration: a.duration, title: a.title.clone(), performer: a.performer.clone() }
+                kind = Media::Audio { duration: a.duration, title: a.title.clone(), performer: a.performer.clone() }
             }
-            tl::enums::DocumentAttribute::Animated if kind == MediaKind::Document => kind = MediaKind::Animation,
+            tl::enums::DocumentAttribute::Animated if kind == Media::Document => kind = Media::Animation,
             _ => {}
         }
     }
@@ -149,7 +147,7 @@ fn photo(message_id: i32, p: &tl::types::Photo) -> Option<FileProps> {
         name: format!("photo_{message_id}.jpg"),
         unique_id: p.id,
         date: p.date,
-        kind: MediaKind::Photo { width: w, height: h },
+        kind: Media::Photo { width: w, height: h },
     })
 }
 

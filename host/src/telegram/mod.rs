@@ -16,15 +16,15 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::config::TelegramConfig;
-use crate::sim::SimAddress;
 use crate::storage::Store;
+use beamgram_sim_address::SimAddress;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelegramError {
     #[error(transparent)]
     Session(#[from] session::SessionError),
     #[error("bad simulator address: {0}")]
-    Simulator(#[from] crate::sim::address::AddressError),
+    Simulator(#[from] beamgram_sim_address::AddressError),
     #[error("Telegram refused the login of bot {bot}: {source}")]
     Login { bot: String, source: grammers_client::InvocationError },
     #[error("Telegram call failed: {0}")]

@@ -31,7 +31,9 @@ pub mod bindings {
 }
 
 mod build;
-pub mod human;
+
+/// Sizes and durations as people read them (the host writes them the same way).
+pub use beamgram_human as human;
 
 pub use bindings::beamgram::plugin::types::*;
 pub use bindings::beamgram::plugin::{bot, clock, config, http, kv, links, log, schedule, telegram, users};

@@ -4,24 +4,22 @@
 use crate::plugins::bindings::beamgram::plugin::links::Host;
 use crate::plugins::bindings::types::{FileInfo, FileLinks, HostError, MediaKind, Permission};
 use crate::plugins::host::kv::host_error;
-use crate::plugins::host::telegram::BotCall;
+use crate::plugins::host::telegram::ImportCall;
 use crate::plugins::shortener::{self, KEY_SETTING, SHORTENER_PLUGIN, SITE_SETTING};
 use crate::plugins::state::PluginState;
 use crate::stream::StreamError;
 use crate::stream::props::{self, FileProps};
 
-pub fn file_info(p: &FileProps, links: crate::links::FileLinks) -> FileInfo {
+pub fn file_info(p: &FileProps, links: crate::links::LinkSet) -> FileInfo {
     let (kind, duration, width, height) = match &p.kind {
-        props::MediaKind::Video { duration, width, height } => {
+        props::Media::Video { duration, width, height } => {
             (MediaKind::Video, Some(*duration), Some(*width as u32), Some(*height as u32))
         }
-        props::MediaKind::Audio { duration, .. } => (MediaKind::Audio, Some(*duration as f64), None, None),
-        props::MediaKind::Voice { duration } => (MediaKind::Voice, Some(*duration as f64), None, None),
-        props::MediaKind::Animation => (MediaKind::Animation, None, None, None),
-        props::MediaKind::Photo { width, height } => {
-            (MediaKind::Photo, None, Some(*width as u32), Some(*height as u32))
-        }
-        props::MediaKind::Document => (MediaKind::Document, None, None, None),
+        props::Media::Audio { duration, .. } => (MediaKind::Audio, Some(*duration as f64), None, None),
+        props::Media::Voice { duration } => (MediaKind::Voice, Some(*duration as f64), None, None),
+        props::Media::Animation => (MediaKind::Animation, None, None, None),
+        props::Media::Photo { width, height } => (MediaKind::Photo, None, Some(*width as u32), Some(*height as u32)),
+        props::Media::Document => (MediaKind::Document, None, None, None),
     };
     FileInfo {
         name: p.name.clone(),
@@ -38,12 +36,12 @@ pub fn file_info(p: &FileProps, links: crate::links::FileLinks) -> FileInfo {
 
 /// Whether links for users need a verification first: the `verify` plugin is loaded and
 /// enabled. Links a plugin makes for a user honour it like the host's own file replies.
-fn verification_required(services: &crate::plugins::services::HostServices) -> bool {
+fn verification_required(services: &crate::plugins::services::ImportServices) -> bool {
     let enabled = services.config.get("verify").and_then(|c| c.get("enabled")).is_some_and(|v| v == "true");
     enabled && services.registry.get("verify").is_some()
 }
 
-impl BotCall {
+impl ImportCall {
     async fn file_of(&self, chat_id: i64, message_id: i32) -> Result<Option<FileInfo>, HostError> {
         let bot = self.bot()?;
         let (Some(streamer), Some(signer)) = (&bot.streamer, &bot.signer) else {
@@ -104,7 +102,7 @@ impl Host for PluginState {
         chat_id: i64,
         message_id: i32,
     ) -> wasmtime::Result<Result<Option<FileInfo>, HostError>> {
-        let call = match self.bot_call(Permission::Links) {
+        let call = match self.import_call(Permission::Links) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };

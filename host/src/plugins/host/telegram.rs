@@ -9,7 +9,7 @@ use crate::plugins::bindings::beamgram::plugin::telegram::Host;
 use crate::plugins::bindings::types::{HostError, MessageRef, MessageSummary, Outgoing, Permission};
 use crate::plugins::grants::Grants;
 use crate::plugins::markup;
-use crate::plugins::services::BotSide;
+use crate::plugins::services::BotImports;
 use crate::plugins::state::{CallScope, PluginState};
 use crate::telegram::outbox::{Actor, OutboxError, PluginActor};
 
@@ -62,15 +62,15 @@ pub fn summary(m: &grammers_client::message::Message, chat_id: i64) -> MessageSu
 
 /// What a Telegram-reaching import needs, taken out of the store before any `.await` (the store
 /// itself is not `Sync`).
-pub struct BotCall {
-    pub services: std::sync::Arc<crate::plugins::services::HostServices>,
+pub struct ImportCall {
+    pub services: std::sync::Arc<crate::plugins::services::ImportServices>,
     pub plugin: String,
     pub granted: std::sync::Arc<Grants>,
     pub scope: CallScope,
 }
 
-impl BotCall {
-    pub fn bot(&self) -> Result<&BotSide, HostError> {
+impl ImportCall {
+    pub fn bot(&self) -> Result<&BotImports, HostError> {
         self.services.bot.as_ref().ok_or_else(|| HostError::Failed("no Telegram client in this process".into()))
     }
 
@@ -95,9 +95,9 @@ impl BotCall {
 }
 
 impl PluginState {
-    pub fn bot_call(&mut self, p: Permission) -> Result<BotCall, HostError> {
+    pub fn import_call(&mut self, p: Permission) -> Result<ImportCall, HostError> {
         self.check(p)?;
-        Ok(BotCall {
+        Ok(ImportCall {
             services: self.services.clone(),
             plugin: self.plugin.clone(),
             granted: self.granted.clone(),
@@ -106,7 +106,7 @@ impl PluginState {
     }
 }
 
-impl BotCall {
+impl ImportCall {
     fn draft(&self, message: &Outgoing) -> Result<crate::telegram::outbox::Draft, HostError> {
         markup::draft(&self.services.tags, &self.plugin, message).map_err(HostError::Limit)
     }
@@ -176,7 +176,7 @@ impl BotCall {
 
 impl Host for PluginState {
     async fn send_message(&mut self, chat_id: i64, message: Outgoing) -> wasmtime::Result<Result<i32, HostError>> {
-        let call = match self.bot_call(Permission::Telegram) {
+        let call = match self.import_call(Permission::Telegram) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -184,7 +184,7 @@ impl Host for PluginState {
     }
 
     async fn edit_message(&mut self, target: MessageRef, message: Outgoing) -> wasmtime::Result<Result<(), HostError>> {
-        let call = match self.bot_call(Permission::Telegram) {
+        let call = match self.import_call(Permission::Telegram) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -192,7 +192,7 @@ impl Host for PluginState {
     }
 
     async fn delete_message(&mut self, target: MessageRef) -> wasmtime::Result<Result<(), HostError>> {
-        let call = match self.bot_call(Permission::Telegram) {
+        let call = match self.import_call(Permission::Telegram) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -206,7 +206,7 @@ impl Host for PluginState {
         to_chat: i64,
         drop_author: bool,
     ) -> wasmtime::Result<Result<Vec<i32>, HostError>> {
-        let call = match self.bot_call(Permission::Telegram) {
+        let call = match self.import_call(Permission::Telegram) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -220,7 +220,7 @@ impl Host for PluginState {
         content: Vec<u8>,
         caption: String,
     ) -> wasmtime::Result<Result<i32, HostError>> {
-        let call = match self.bot_call(Permission::Telegram) {
+        let call = match self.import_call(Permission::Telegram) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -228,7 +228,7 @@ impl Host for PluginState {
     }
 
     async fn resolve_username(&mut self, username: String) -> wasmtime::Result<Result<i64, HostError>> {
-        let call = match self.bot_call(Permission::Telegram) {
+        let call = match self.import_call(Permission::Telegram) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -240,7 +240,7 @@ impl Host for PluginState {
         chat_id: i64,
         ids: Vec<i32>,
     ) -> wasmtime::Result<Result<Vec<MessageSummary>, HostError>> {
-        let call = match self.bot_call(Permission::Telegram) {
+        let call = match self.import_call(Permission::Telegram) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };

@@ -4,7 +4,7 @@
 use crate::plugins::bindings::beamgram::plugin::users::{BotStats, Host, PluginStatus, User};
 use crate::plugins::bindings::types::{HostError, Permission};
 use crate::plugins::host::kv::host_error;
-use crate::plugins::services::HostServices;
+use crate::plugins::services::ImportServices;
 use crate::plugins::state::PluginState;
 use crate::storage::StoredUser;
 
@@ -25,7 +25,7 @@ fn users(v: Vec<StoredUser>) -> Vec<User> {
     v.into_iter().map(user).collect()
 }
 
-async fn stats(services: &HostServices) -> Result<BotStats, HostError> {
+async fn stats(services: &ImportServices) -> Result<BotStats, HostError> {
     {
         let store = &services.store;
         let counts = store.user_counts().await.map_err(host_error)?;

@@ -48,7 +48,9 @@ impl Plugin for Mallory {
                 }
             }
             "m_peek" => Ok(vec![reply(format!("peek: {:?}", users::get_setting(arg(&c, 0), "shortener.key")))]),
-            "m_set" => Ok(vec![reply(format!("set: {:?}", users::set_setting(arg(&c, 0), "shortener.key", Some("x"))))]),
+            "m_set" => {
+                Ok(vec![reply(format!("set: {:?}", users::set_setting(arg(&c, 0), "shortener.key", Some("x"))))])
+            }
             "m_spend" => Ok(vec![reply(format!("spend: {:?}", links::shorten(arg(&c, 0), "https://example.org/")))]),
             "m_loop" => loop {
                 let _ = kv::get("anything");

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use beamgram::config::{Config, ConfigError, LogFormat, Sources};
-use beamgram::sim::{LinkProfile, SimConfig, SimHandle, Simulator, faults};
+use beamgram_sim::cli::SimArgs;
 use clap::{Args, Parser, Subcommand};
 use figment::Figment;
 use figment::providers::Serialized;
@@ -87,31 +87,6 @@ struct RunArgs {
     simulator: Option<String>,
 }
 
-#[derive(Args)]
-struct SimArgs {
-    /// DC n listens on BASE+n; 0 picks free ports.
-    #[arg(long, default_value_t = 0)]
-    base_port: u16,
-    /// 64 hex digits; the same seed gives the same keys (and address) across restarts.
-    #[arg(long)]
-    seed: Option<String>,
-    /// Bot tokens the simulator accepts (repeatable).
-    #[arg(long = "bot", value_name = "TOKEN", default_value = "100001:beamgram-sim-token")]
-    bots: Vec<String>,
-    /// Inject a fault (repeatable): METHOD=FAULT[@DC][,skip=N][,times=N].
-    #[arg(long = "fault", value_name = "RULE")]
-    faults: Vec<String>,
-    /// Added round trip per request, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    rtt_ms: u64,
-    /// Bytes per second per connection (0: unlimited).
-    #[arg(long, default_value_t = 0)]
-    bandwidth: u64,
-    /// Do not read commands from standard input.
-    #[arg(long)]
-    no_console: bool,
-}
-
 fn overrides(cli: &Cli, run: Option<&RunArgs>) -> Figment {
     let mut f = Figment::new();
     if let Some(d) = &cli.data_dir {
@@ -190,7 +165,7 @@ async fn run_command() -> ExitCode {
             println!("# configuration is valid");
             ExitCode::SUCCESS
         }
-        Command::Run(_) => match beamgram::run(config, beamgram::shutdown::signal()).await {
+        Command::Run(_) => match beamgram::run_bot(config, beamgram::shutdown::signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(beamgram::RunError::Config(e)) => config_failure(e),
             Err(e) => {
@@ -199,8 +174,8 @@ async fn run_command() -> ExitCode {
             }
         },
         Command::Demo(_) => {
-            let opts = beamgram::demo::DemoOptions { data_dir: cli.data_dir.clone(), config };
-            match beamgram::demo::run(opts, beamgram::shutdown::signal()).await {
+            let opts = beamgram_cli::demo::DemoOptions { data_dir: cli.data_dir.clone(), config };
+            match beamgram_cli::demo::show(opts, beamgram::shutdown::signal()).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("beamgram demo: {e}");
@@ -224,7 +199,9 @@ async fn run_command() -> ExitCode {
             }
         }
         Command::Dev { plugins } => {
-            match beamgram::demo::dev(plugins.clone(), config, beamgram::shutdown::signal()).await {
+            match beamgram_cli::demo::dev(plugins.clone(), cli.data_dir.clone(), config, beamgram::shutdown::signal())
+                .await
+            {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("beamgram dev: {e}");
@@ -236,83 +213,14 @@ async fn run_command() -> ExitCode {
 }
 
 async fn sim(args: &SimArgs) -> ExitCode {
-    let mut config = SimConfig { base_port: args.base_port, ..SimConfig::default() };
-    if let Some(seed) = &args.seed {
-        match parse_seed(seed) {
-            Some(s) => config.seed = s,
-            None => {
-                return config_failure(beamgram::config::bad("--seed", "must be 64 hex digits"));
-            }
+    match beamgram_sim::cli::serve(args, beamgram::shutdown::signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(beamgram_sim::cli::SimCliError::Usage { flag, problem }) => {
+            config_failure(beamgram::config::bad(flag, problem))
         }
-    }
-    let mut rules = Vec::new();
-    for f in &args.faults {
-        match faults::parse_rule(f) {
-            Ok(r) => rules.push(r),
-            Err(e) => return config_failure(beamgram::config::bad("--fault", e)),
-        }
-    }
-    for t in &args.bots {
-        if !t
-            .split_once(':')
-            .is_some_and(|(id, s)| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !s.is_empty())
-        {
-            return config_failure(beamgram::config::bad("--bot", format!("'{t}' is not a bot token (DIGITS:SECRET)")));
-        }
-    }
-    let sim = match Simulator::start(config).await {
-        Ok(s) => s,
         Err(e) => {
-            eprintln!("beamgram sim: cannot listen: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let h = sim.handle();
-    rules.into_iter().for_each(|r| h.inject(r));
-    h.set_all_links(LinkProfile {
-        rtt: std::time::Duration::from_millis(args.rtt_ms),
-        bandwidth: (args.bandwidth > 0).then_some(args.bandwidth),
-    });
-    let bots: Vec<_> = args
-        .bots
-        .iter()
-        .enumerate()
-        .map(|(i, t)| h.add_bot(t, &format!("sim_bot_{}", i + 1), &format!("Sim Bot {}", i + 1)))
-        .collect();
-    let user = h.add_user("Console User", Some("console_user"));
-    let bin = h.add_channel("bin", None, &bots);
-    println!("beamgram simulator running (stop with Ctrl-C)");
-    println!("  address:     {}", h.address());
-    for t in &args.bots {
-        println!("  bot token:   {t}");
-    }
-    println!("  bin channel: {}", SimHandle::bot_api_channel_id(bin));
-    println!("point a bot at it:");
-    println!(
-        "  beamgram run --simulator '{}'  # with BOT_TOKEN={} BIN_CHANNEL={}",
-        h.address(),
-        args.bots[0],
-        SimHandle::bot_api_channel_id(bin)
-    );
-    if args.no_console {
-        beamgram::shutdown::signal().await;
-    } else {
-        tokio::select! {
-            _ = beamgram::sim::console::run(h.clone(), bots, user) => beamgram::shutdown::signal().await,
-            _ = beamgram::shutdown::signal() => {}
+            eprintln!("beamgram sim: {e}");
+            ExitCode::FAILURE
         }
     }
-    sim.shutdown().await;
-    ExitCode::SUCCESS
-}
-
-fn parse_seed(s: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if s.len() != 64 {
-        return None;
-    }
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(s.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    Some(out)
 }

@@ -5,12 +5,13 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::Config;
-use crate::sim::{Content, FileKind, FileSpec, SeenButton, SeenMessage, SimConfig, SimHandle, Simulator};
-use crate::{App, RunError};
+use beamgram::config::Config;
+use beamgram::{App, RunError};
+use beamgram_sim::console::print_message;
+use beamgram_sim::{Content, FileKind, FileSpec, SimConfig, SimHandle, Simulator};
 
 /// The demo's sample video (see `host/assets/README.md` for how it was made).
-pub const SAMPLE_VIDEO: &[u8] = include_bytes!("../assets/sample.mp4");
+pub const SAMPLE_VIDEO: &[u8] = include_bytes!("../../assets/sample.mp4");
 pub const DEMO_TOKEN: &str = "100001:beamgram-demo-bot-token";
 
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +21,7 @@ pub enum DemoError {
     #[error(transparent)]
     Run(#[from] RunError),
     #[error("the simulated user could not reach the bot: {0}")]
-    Script(#[from] crate::sim::SimError),
+    Script(#[from] beamgram_sim::SimError),
     #[error("the bot stopped abnormally: {0}")]
     Crashed(String),
 }
@@ -29,25 +30,6 @@ pub struct DemoOptions {
     /// Where the bot keeps its state; a fresh temporary folder when `None`.
     pub data_dir: Option<PathBuf>,
     pub config: Config,
-}
-
-pub fn print_message(m: &SeenMessage) {
-    for line in m.text.lines() {
-        println!("  │ {line}");
-    }
-    for row in &m.buttons {
-        let row: Vec<String> = row
-            .iter()
-            .map(|b| match b {
-                SeenButton::Url { text, url } => format!("[{text} → {url}]"),
-                SeenButton::Copy { text, copied } => format!("[{text}: copies {copied}]"),
-                SeenButton::Callback { text, .. } | SeenButton::Other { text } => {
-                    format!("[{text}]")
-                }
-            })
-            .collect();
-        println!("  │ {}", row.join(" "));
-    }
 }
 
 /// The bot serving in its own task until [`Serving::stop`].
@@ -78,9 +60,9 @@ impl Serving {
 struct SimWorld {
     sim: Simulator,
     h: SimHandle,
-    bot: crate::sim::AccountId,
-    user: crate::sim::AccountId,
-    bin: crate::sim::ChannelId,
+    bot: beamgram_sim::AccountId,
+    user: beamgram_sim::AccountId,
+    bin: beamgram_sim::ChannelId,
     config: Config,
 }
 
@@ -107,16 +89,24 @@ fn dev_settings(config: &mut Config, plugins: &std::path::Path) {
     config.plugins.dir = plugins.to_path_buf();
     config.plugins.watch = true;
     config.plugins.grant_requested = true;
-    if config.http.bind == crate::config::HttpConfig::default().bind {
+    if config.http.bind == beamgram::config::HttpConfig::default().bind {
         config.http.bind = "127.0.0.1".into();
     }
 }
 
 /// `beamgram dev --plugins DIR`: the simulator and the bot with the author's plugins, reloaded
 /// as they are rebuilt, and a console to talk to the bot as a Telegram user (an admin).
-pub async fn dev(plugins: PathBuf, mut config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
+/// `data_dir`: where the bot keeps its state (`--data-dir`), kept after it stops; a temporary
+/// folder, removed at the end, when none is given.
+pub async fn dev(
+    plugins: PathBuf,
+    data_dir: Option<PathBuf>,
+    mut config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DemoError> {
     dev_settings(&mut config, &plugins);
-    let SimWorld { sim, h, bot, user, config, .. } = sim_world(config, None, "dev").await?;
+    let keep = data_dir.is_some();
+    let SimWorld { sim, h, bot, user, config, .. } = sim_world(config, data_dir, "dev").await?;
     let mut config = config;
     config.access.admins.push(user);
     println!(
@@ -129,16 +119,18 @@ pub async fn dev(plugins: PathBuf, mut config: Config, shutdown: impl Future<Out
     println!("You are Demo User (an admin). Try: send /help\n");
     tokio::pin!(shutdown);
     tokio::select! {
-        _ = crate::sim::console::run(h.clone(), vec![bot], user) => (&mut shutdown).await,
+        _ = beamgram_sim::console::talk(h.clone(), vec![bot], user) => (&mut shutdown).await,
         _ = &mut shutdown => {}
     }
     let result = serving.stop().await;
     sim.shutdown().await;
-    let _ = std::fs::remove_dir_all(&config.storage.data_dir);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&config.storage.data_dir);
+    }
     result
 }
 
-pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
+pub async fn show(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Result<(), DemoError> {
     let SimWorld { sim, h, bot, user, bin, config } = sim_world(opts.config, opts.data_dir, "demo").await?;
     println!("beamgram demo: a simulated Telegram on loopback with a bot, a user and a bin channel.");
     println!("  simulator: {}", h.address());
@@ -162,7 +154,7 @@ pub async fn run(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resul
     print_message(&reply);
     // The bin-channel copy is the newest post there; these are the links the reply carries.
     if let Some(copy) = h.channel_messages(bin).last() {
-        let links = signer.links(crate::links::LinkTarget { message_id: copy.id, expires: 0 }, "sample.mp4");
+        let links = signer.links(beamgram::links::LinkTarget { message_id: copy.id, expires: 0 }, "sample.mp4");
         println!("\nOpen them now:");
         println!("  stream:   {}", links.stream);
         println!("  download: {}", links.download);

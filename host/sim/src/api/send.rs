@@ -4,9 +4,9 @@
 use grammers_tl_types as tl;
 
 use super::{RpcErr, err};
-use crate::sim::Shared;
-use crate::sim::render;
-use crate::sim::world::{AccountId, Body, ChannelId, World, now};
+use crate::Shared;
+use crate::render;
+use crate::world::{AccountId, Body, ChannelId, World, now};
 
 pub fn updates(update: Vec<tl::enums::Update>, world: &World, me: AccountId) -> tl::enums::Updates {
     let (users, chats) = super::updates::peers(world, me);

@@ -3,7 +3,7 @@
 use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr, err};
-use crate::sim::render;
+use crate::render;
 
 pub fn get_users(ctx: &CallCtx, req: tl::functions::users::GetUsers) -> Result<Vec<tl::enums::User>, RpcErr> {
     let world = ctx.shared.world();

@@ -5,7 +5,7 @@ use grammers_tl_types as tl;
 use super::{CallCtx, RpcErr};
 
 pub fn get_config(ctx: &CallCtx, _: tl::functions::help::GetConfig) -> Result<tl::enums::Config, RpcErr> {
-    let now = crate::sim::world::now();
+    let now = crate::world::now();
     // Only loopback options, all static: grammers writes static options back into its session.
     let dc_options = ctx
         .shared

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use super::Shared;
 use super::api::{self, CallCtx};
 use super::crypto::{self, AuthKey};
+use super::to_client::ToClient;
 
 const MSG_CONTAINER: u32 = 0x73f1_f8dc;
 const GZIP_PACKED: u32 = 0x3072_cfa1;
@@ -23,23 +24,13 @@ const RPC_RESULT: u32 = 0xf35c_6d01;
 /// Frames above this are not something a client sends; refuse instead of allocating.
 const MAX_FRAME: usize = 2 << 20;
 
-/// Something for the writer to send, once the simulated link lets it.
-pub(super) enum Outgoing {
-    /// A message body (rpc_result, updates, pong…), sent no earlier than `ready`.
-    Message {
-        body: Vec<u8>,
-        ready: Instant,
-    },
-    Close,
-}
-
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
 /// A registered connection, so updates can be pushed to the account bound to its key.
 pub(super) struct ConnEntry {
     pub dc: i32,
     pub key_id: u64,
-    pub tx: mpsc::UnboundedSender<Outgoing>,
+    pub tx: mpsc::UnboundedSender<ToClient>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +132,7 @@ pub(super) async fn serve(shared: Arc<Shared>, dc: i32, stream: TcpStream) {
         };
     }
     shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn_id);
-    let _ = tx.send(Outgoing::Close);
+    let _ = tx.send(ToClient::Close);
     let _ = writer_task.await;
 }
 
@@ -225,7 +216,7 @@ fn process(ctx: &CallCtx, msg_id: i64, body: &[u8]) -> Result<(), String> {
                     );
                 }
                 Err(api::Reply::Drop) => {
-                    let _ = ctx.conn_tx.send(Outgoing::Close);
+                    let _ = ctx.conn_tx.send(ToClient::Close);
                     return Ok(());
                 }
             }
@@ -241,7 +232,7 @@ async fn write_loop(
     key: AuthKey,
     session_id: Arc<AtomicU64>,
     mut w: OwnedWriteHalf,
-    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    mut rx: mpsc::UnboundedReceiver<ToClient>,
 ) {
     let mut seq = 0i32;
     let mut msg_seq = 0i64;
@@ -249,8 +240,8 @@ async fn write_loop(
     let mut link_free = Instant::now();
     while let Some(out) = rx.recv().await {
         let (body, ready) = match out {
-            Outgoing::Message { body, ready } => (body, ready),
-            Outgoing::Close => break,
+            ToClient::Message { body, ready } => (body, ready),
+            ToClient::Close => break,
         };
         let link = shared.link(dc);
         tokio::time::sleep_until(ready).await;

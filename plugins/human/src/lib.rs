@@ -1,4 +1,4 @@
-//! Figures as people read them, for plugin replies.
+//! Figures as people read them, the same in the beamgram host and in plugins.
 
 /// 1536 → "1.5 KiB"; whole bytes below 1 KiB.
 pub fn bytes(n: u64) -> String {

@@ -8,9 +8,9 @@
 //! API area) → `world` (state) and `render` (state → TL). `script` is the user side, `faults`
 //! the knobs, `address` how a bot in another process finds the simulator.
 
-pub mod address;
 mod api;
 pub mod chat_limit;
+pub mod cli;
 mod conn;
 pub mod console;
 pub mod content;
@@ -18,7 +18,12 @@ mod crypto;
 pub mod faults;
 mod render;
 mod script;
+mod to_client;
 pub mod world;
+
+/// How a bot finds the simulator (its own small crate, so the bot host can connect to a
+/// simulator without compiling one).
+pub use beamgram_sim_address as address;
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -37,7 +42,8 @@ pub use faults::{Fault, FaultRule, LinkProfile};
 pub use script::{FileSpec, SeenButton, SeenMessage, SimError};
 pub use world::{AccountId, ChannelId, FileId, FileKind};
 
-use conn::{ConnEntry, Outgoing};
+use conn::ConnEntry;
+use to_client::ToClient;
 use world::World;
 
 /// The DCs a simulator runs by default: all five, so any DC id a client picks resolves, with
@@ -141,7 +147,7 @@ impl Shared {
         let ready = Instant::now() + self.link(home).rtt / 2;
         for c in lock(&self.conns).values() {
             if c.dc == home && world.keys.get(&c.key_id).and_then(|k| k.account) == Some(account) {
-                let _ = c.tx.send(Outgoing::Message { body: body.clone(), ready });
+                let _ = c.tx.send(ToClient::Message { body: body.clone(), ready });
             }
         }
     }
@@ -265,6 +271,11 @@ impl SimHandle {
         lock(&self.shared.faults).clear();
     }
 
+    /// The faults armed and not yet spent.
+    pub fn armed_faults(&self) -> Vec<FaultRule> {
+        lock(&self.shared.faults).armed().to_vec()
+    }
+
     /// How many injected faults have fired so far.
     pub fn faults_fired(&self) -> u64 {
         lock(&self.shared.faults).fired
@@ -286,7 +297,7 @@ impl SimHandle {
     pub fn drop_connections(&self, dc: Option<i32>) {
         for c in lock(&self.shared.conns).values() {
             if dc.is_none_or(|d| d == c.dc) {
-                let _ = c.tx.send(Outgoing::Close);
+                let _ = c.tx.send(ToClient::Close);
             }
         }
     }

@@ -4,8 +4,8 @@
 use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr, Target, err, resolve_peer, send};
-use crate::sim::render;
-use crate::sim::world::{AccountId, Body, World, now};
+use crate::render;
+use crate::world::{AccountId, Body, World, now};
 
 fn reply_to_id(r: &Option<tl::enums::InputReplyTo>) -> Option<i32> {
     match r {
@@ -234,6 +234,6 @@ pub fn set_bot_callback_answer(
         let world = ctx.shared.world();
         ctx.me(&world)?;
     }
-    let answer = crate::sim::CallbackAnswer { text: req.message, alert: req.alert, url: req.url };
+    let answer = crate::CallbackAnswer { text: req.message, alert: req.alert, url: req.url };
     if ctx.shared.answer_callback(req.query_id, answer) { Ok(true) } else { Err(err(400, "QUERY_ID_INVALID")) }
 }

@@ -3,7 +3,7 @@
 use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr, err, resolve_channel};
-use crate::sim::render;
+use crate::render;
 
 pub fn get_messages(
     ctx: &CallCtx,

@@ -3,7 +3,7 @@
 use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr, err};
-use crate::sim::render;
+use crate::render;
 
 pub fn import_bot_authorization(
     ctx: &CallCtx,

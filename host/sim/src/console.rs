@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::faults::parse_rule;
-use super::{AccountId, Content, FileKind, FileSpec, LinkProfile, SimHandle};
+use super::{AccountId, Content, FileKind, FileSpec, LinkProfile, SeenButton, SeenMessage, SimHandle};
 
 const HELP: &str = "\
 commands:
@@ -16,11 +16,14 @@ commands:
   show                   every message the bot sent to the user
   bot N                  talk to the N-th bot (1-based) of those given with --bot
   fault RULE             inject a fault, e.g. upload.getFile=flood:5,times=2
+  fault                  list the armed faults
+  fault clear            disarm every fault
   link RTT_MS [BYTES/S]  shape every DC's link (0 0 to reset)
   expire                 rotate every file reference (FILE_REFERENCE_EXPIRED next time)
   help                   this text";
 
-pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
+/// Reads console commands from stdin until it closes, acting as `user` towards `bots`.
+pub async fn talk(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
     println!("{HELP}");
     let mut bot = bots.first().copied().unwrap_or_default();
     let printer = {
@@ -38,7 +41,7 @@ pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
                     let all = h.messages_from(*b, user);
                     for m in &all[seen[i]..] {
                         println!("bot {} → you (message {}):", i + 1, m.id);
-                        crate::demo::print_message(m);
+                        print_message(m);
                     }
                     seen[i] = all.len();
                 }
@@ -68,7 +71,7 @@ pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
                             ""
                         }
                     );
-                    crate::demo::print_message(&m);
+                    print_message(&m);
                 }
                 Ok(String::new())
             }
@@ -79,10 +82,7 @@ pub async fn run(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
                 }
                 None => Err(format!("there are {} bots", bots.len())),
             },
-            "fault" => parse_rule(rest).map(|r| {
-                h.inject(r);
-                "fault armed".to_string()
-            }),
+            "fault" => fault(&h, rest.trim()),
             "link" => link(&h, rest),
             "expire" => {
                 h.expire_file_references();
@@ -127,6 +127,44 @@ async fn press(h: &SimHandle, user: AccountId, rest: &str) -> Result<String, Str
     Ok(format!("bot answered: {}", answer.text.unwrap_or_default()))
 }
 
+fn fault(h: &SimHandle, rest: &str) -> Result<String, String> {
+    match rest {
+        "" => {
+            let armed = h.armed_faults();
+            if armed.is_empty() {
+                return Ok("no faults armed".into());
+            }
+            Ok(armed.iter().map(|r| format!("armed: {r:?}")).collect::<Vec<_>>().join("\n"))
+        }
+        "clear" => {
+            h.clear_faults();
+            Ok("every fault cleared".into())
+        }
+        rule => parse_rule(rule).map(|r| {
+            h.inject(r);
+            "fault armed".to_string()
+        }),
+    }
+}
+
+/// A bot message as the console shows it: its text, then its buttons.
+pub fn print_message(m: &SeenMessage) {
+    for line in m.text.lines() {
+        println!("  │ {line}");
+    }
+    for row in &m.buttons {
+        let row: Vec<String> = row
+            .iter()
+            .map(|b| match b {
+                SeenButton::Url { text, url } => format!("[{text} → {url}]"),
+                SeenButton::Copy { text, copied } => format!("[{text}: copies {copied}]"),
+                SeenButton::Callback { text, .. } | SeenButton::Other { text } => format!("[{text}]"),
+            })
+            .collect();
+        println!("  │ {}", row.join(" "));
+    }
+}
+
 fn link(h: &SimHandle, rest: &str) -> Result<String, String> {
     let mut it = rest.split_whitespace();
     let rtt: u64 =
@@ -134,4 +172,23 @@ fn link(h: &SimHandle, rest: &str) -> Result<String, String> {
     let bw: u64 = it.next().map(|b| b.parse().map_err(|_| "BYTES_PER_SECOND is a number")).transpose()?.unwrap_or(0);
     h.set_all_links(LinkProfile { rtt: Duration::from_millis(rtt), bandwidth: (bw > 0).then_some(bw) });
     Ok("link shaped".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn faults_are_listed_and_cleared() {
+        let sim = crate::Simulator::start(crate::SimConfig::default()).await.expect("starts");
+        let h = sim.handle();
+        assert_eq!(fault(&h, ""), Ok("no faults armed".into()));
+        assert_eq!(fault(&h, "upload.getFile=flood:5,times=2"), Ok("fault armed".into()));
+        let listed = fault(&h, "").expect("list");
+        assert!(listed.contains("upload.getFile") && listed.contains("FloodWait(5)"), "{listed}");
+        assert_eq!(fault(&h, "clear"), Ok("every fault cleared".into()));
+        assert_eq!(fault(&h, ""), Ok("no faults armed".into()));
+        assert!(fault(&h, "nonsense").is_err());
+        sim.shutdown().await;
+    }
 }

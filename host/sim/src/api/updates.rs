@@ -3,8 +3,8 @@
 use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr, resolve_channel};
-use crate::sim::render;
-use crate::sim::world::{World, now};
+use crate::render;
+use crate::world::{World, now};
 
 fn state(pts: i32) -> tl::enums::updates::State {
     tl::types::updates::State { pts, qts: 0, date: now(), seq: 0, unread_count: 0 }.into()

@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::Shared;
-use super::conn::Outgoing;
 use super::faults::Fault;
+use super::to_client::ToClient;
 use super::world::{AccountId, ChannelId, World};
 
 /// An RPC error as Telegram sends it (`FLOOD_WAIT_3` carries its value in the name).
@@ -49,18 +49,18 @@ pub struct CallCtx {
     pub shared: Arc<Shared>,
     pub dc: i32,
     pub key_id: u64,
-    pub conn_tx: mpsc::UnboundedSender<Outgoing>,
+    pub conn_tx: mpsc::UnboundedSender<ToClient>,
 }
 
 impl CallCtx {
     /// Queues an answer to leave one simulated round trip after the request arrived.
     pub fn send_reply(&self, body: Vec<u8>) {
         let ready = Instant::now() + self.shared.link(self.dc).rtt;
-        let _ = self.conn_tx.send(Outgoing::Message { body, ready });
+        let _ = self.conn_tx.send(ToClient::Message { body, ready });
     }
 
     pub fn send_now(&self, body: Vec<u8>) {
-        let _ = self.conn_tx.send(Outgoing::Message { body, ready: Instant::now() });
+        let _ = self.conn_tx.send(ToClient::Message { body, ready: Instant::now() });
     }
 
     /// The account bound to this connection's key, or AUTH_KEY_UNREGISTERED like Telegram.

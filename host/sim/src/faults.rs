@@ -78,6 +78,10 @@ impl Faults {
         self.rules.clear();
     }
 
+    pub fn armed(&self) -> &[FaultRule] {
+        &self.rules
+    }
+
     /// The fault for this call, if a rule matches and has one to give.
     pub fn take(&mut self, method: &str, dc: i32) -> Option<Fault> {
         let rule = self

@@ -4,8 +4,8 @@
 use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr, err};
-use crate::sim::content::Content;
-use crate::sim::world::{AccountId, FileId, FileKind, World};
+use crate::content::Content;
+use crate::world::{AccountId, FileId, FileKind, World};
 
 const KIB: i64 = 1024;
 const MIB: i64 = 1024 * 1024;
