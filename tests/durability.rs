@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use beamgram_sim::{AccountId, FileSpec, LinkProfile, SeenButton, SimHandle};
-use common::{SimSetup, TOKEN, expect, world};
+use common::{SimSetup, TOKEN, eventually, expect, world};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -50,14 +50,11 @@ impl Bot {
     }
 
     async fn ready(&self) -> String {
-        for _ in 0..600 {
-            let log = self.log();
-            if let Some(line) = log.lines().find(|l| l.contains("bot ready")) {
-                return line.to_string();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let ready = |log: String| log.lines().find(|l| l.contains("bot ready")).map(str::to_string);
+        if !eventually(Duration::from_secs(60), async || ready(self.log()).is_some()).await {
+            panic!("the bot did not start:\n{}", self.log());
         }
-        panic!("the bot did not start:\n{}", self.log());
+        ready(self.log()).unwrap_or_default()
     }
 
     /// `kill -9`: no shutdown, no final save.
@@ -161,12 +158,11 @@ async fn auto_delete_and_verification_survive_kill_9() {
     // Killed before the deletion is due (once the notice's id is stored: a kill between the
     // notice and that write leaves the notice, by design); started again after it was due.
     let store = beamgram::storage::Store::open(None, &dir.join("data")).await.expect("the bot's database");
-    for _ in 0..100 {
-        if !store.kv_keys("auto-delete", "notice:", 10).await.expect("keys").is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let stored = eventually(Duration::from_secs(5), async || {
+        !store.kv_keys("auto-delete", "notice:", 10).await.expect("keys").is_empty()
+    })
+    .await;
+    assert!(stored, "the notice's id was stored");
     store.close().await;
     bot_proc.kill();
     tokio::time::sleep(Duration::from_secs(4)).await;

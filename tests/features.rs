@@ -93,7 +93,7 @@ async fn file_info_reply_has_details_buttons_and_working_links() {
     assert_eq!(buttons[0].1, links.watch);
     assert_eq!(buttons[1].1, links.download);
     assert_eq!(buttons[2].1, links.stream);
-    let (ok, body) = curl(&["-sS", "--fail", &links.stream]);
+    let (ok, body) = curl(&["-sS", "--fail", &links.stream]).await;
     assert!(ok.success());
     assert_eq!(body, beamgram_cli::demo::SAMPLE_VIDEO, "the stream link serves the file byte for byte");
 
@@ -183,7 +183,7 @@ async fn batch_of_160_messages_under_flood_wait_gives_every_link() {
     let streams: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("stream:")).map(str::trim).collect();
     assert_eq!(streams.len(), 150, "{text}");
     for (i, n) in [0usize, 77, 149].into_iter().enumerate() {
-        let (ok, body) = curl(&["-sS", "--fail", streams[n]]);
+        let (ok, body) = curl(&["-sS", "--fail", streams[n]]).await;
         assert!(ok.success(), "link {i}");
         assert_eq!(body, contents[n], "link {n} serves file {n}");
     }

@@ -248,7 +248,7 @@ async fn file_received_events_carry_working_links() {
     let (first, stream) = m.text.split_once("\nstream: ").expect("two lines");
     assert_eq!(first, "clip.mkv · 700000 bytes · video 1280x720");
     assert!(matches!(&m.buttons[0][0], SeenButton::Url { text, url } if text == "Watch" && url.contains("/watch/")));
-    let got = std::process::Command::new("curl").args(["-sS", stream]).output().expect("curl");
-    assert!(got.stdout == beamgram_sim::content::seeded_range(31, 0, 700_000), "the plugin's link streams the file");
+    let (_, got) = curl(&[stream]).await;
+    assert!(got == beamgram_sim::content::seeded_range(31, 0, 700_000), "the plugin's link streams the file");
     host.stop().await;
 }

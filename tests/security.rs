@@ -261,7 +261,7 @@ async fn stored_files_cannot_run_script_on_the_links_origin() {
     for (spec, ctype, disposition) in cases {
         let name = spec.name.clone();
         let links = host.send(spec).await;
-        let h = headers(&[&links.stream]);
+        let h = headers(&[&links.stream]).await;
         assert_eq!(header(&h, "content-type"), Some(ctype), "{name}");
         assert!(header(&h, "content-disposition").is_some_and(|d| d.starts_with(disposition)), "{name}: {h:?}");
         assert!(header(&h, "content-security-policy").is_some_and(|c| c.starts_with("sandbox")), "{name}: {h:?}");
@@ -269,7 +269,7 @@ async fn stored_files_cannot_run_script_on_the_links_origin() {
     }
     let evil = "\"><img src=x onerror=alert(1)></script><script>alert(2)</script>.mp4";
     let links = host.send(FileSpec::document(evil, "video/mp4", vec![0; 1000])).await;
-    let (_, page) = curl(&[&links.watch]);
+    let (_, page) = curl(&[&links.watch]).await;
     let page = String::from_utf8_lossy(&page);
     assert!(page.contains("\\u003cimg src=x"), "the name is in the JSON blob, escaped");
     assert!(!page.contains("<img src=x") && !page.contains("<script>alert(2)"), "never as markup:\n{page}");
@@ -435,22 +435,22 @@ async fn links_can_be_revoked_and_gone_files_answer_410() {
     .await;
     let (h, bot) = (&host.w.h, host.w.bot);
     let first = host.send(doc("one.pdf")).await;
-    assert_eq!(status_of(&[&first.stream]), 200);
+    assert_eq!(status_of(&[&first.stream]).await, 200);
     let bob = h.add_user("Bob", None);
     h.send_text(bob, bot, &format!("/revoke {}", first.watch)).expect("send");
     expect(h, bot, bob, "someone else's link refused", |m| m.text.contains("only revoke links of files you sent"))
         .await;
-    assert_eq!(status_of(&[&first.stream]), 200);
+    assert_eq!(status_of(&[&first.stream]).await, 200);
     assert!(host.ask(&format!("/revoke {}", first.watch)).await.text.contains("Revoked"));
-    assert_eq!(status_of(&[&first.stream]), 410);
-    assert_eq!(status_of(&[&first.download]), 410);
-    assert_eq!(status_of(&[&first.watch]), 410);
+    assert_eq!(status_of(&[&first.stream]).await, 410);
+    assert_eq!(status_of(&[&first.download]).await, 410);
+    assert_eq!(status_of(&[&first.watch]).await, 410);
 
     // A deleted bin-channel message: 410 Gone.
     let second = host.send(doc("two.pdf")).await;
     let bin_msgs = h.channel_messages(host.w.bin);
     h.delete_channel_message(host.w.bin, bin_msgs.last().expect("copy").id).expect("delete");
-    assert_eq!(status_of(&[&second.stream]), 410);
+    assert_eq!(status_of(&[&second.stream]).await, 410);
     host.stop().await;
 
     // A ban (with access.ban_revokes_links) takes the banned user's links with it.
@@ -470,10 +470,10 @@ async fn links_can_be_revoked_and_gone_files_answer_410() {
         .find_map(|l| l.split_once("Download: "))
         .map(|(_, u)| u.trim().trim_end_matches("?download=1").to_string())
         .expect("link");
-    assert_eq!(status_of(&[&stream]), 200);
+    assert_eq!(status_of(&[&stream]).await, 200);
     h.send_text(admin, bot, &format!("/ban {eve}")).expect("send");
     expect(h, bot, admin, "the ban", |m| m.text.contains("is banned")).await;
-    assert_eq!(status_of(&[&stream]), 410);
+    assert_eq!(status_of(&[&stream]).await, 410);
     banning.stop().await;
 }
 
@@ -520,9 +520,9 @@ async fn log_lines_cannot_be_forged_and_metrics_can_be_private() {
     assert!(logs::logged("a.pdf\\n2026-01-01T00:00:00Z  INFO forged"), "the name is escaped");
     assert!(!logs::text().lines().any(|l| l.starts_with("2026-01-01T00:00:00Z  INFO forged")), "no forged line");
     let metrics = format!("{}/metrics", host.base);
-    assert_eq!(status_of(&[&metrics]), 401);
-    assert_eq!(status_of(&["-H", "Authorization: Bearer wrong", &metrics]), 401);
-    assert_eq!(status_of(&["-H", "Authorization: Bearer s3cret-metrics", &metrics]), 200);
+    assert_eq!(status_of(&[&metrics]).await, 401);
+    assert_eq!(status_of(&["-H", "Authorization: Bearer wrong", &metrics]).await, 401);
+    assert_eq!(status_of(&["-H", "Authorization: Bearer s3cret-metrics", &metrics]).await, 200);
     host.stop().await;
 }
 

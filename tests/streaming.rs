@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use beamgram_sim::content::seeded_range;
 use beamgram_sim::{Content, Fault, FaultRule, FileKind, FileSpec};
+use common::eventually;
 use common::host::*;
 
 const MIB: u64 = 1024 * 1024;
@@ -43,7 +44,7 @@ async fn full_get_and_200_ranges_are_byte_exact() {
     let Some((host, links)) = with_video("clip.mkv", size, 11).await else { return };
     let whole = seeded_range(11, 0, size);
 
-    let (status, body) = curl(&[&links.stream]);
+    let (status, body) = curl(&[&links.stream]).await;
     assert!(status.success());
     assert!(body == whole, "full GET differs ({} bytes)", body.len());
 
@@ -70,7 +71,7 @@ async fn full_get_and_200_ranges_are_byte_exact() {
         ranges.push((a, (a + len).min(size - 1)));
     }
     for (a, b) in &ranges {
-        let (st, got) = curl(&["-r", &format!("{a}-{b}"), &links.stream]);
+        let (st, got) = curl(&["-r", &format!("{a}-{b}"), &links.stream]).await;
         assert!(st.success());
         assert!(got == whole[*a as usize..=*b as usize], "range {a}-{b} differs");
     }
@@ -78,16 +79,16 @@ async fn full_get_and_200_ranges_are_byte_exact() {
     for (spec, start) in
         [("bytes=-1", size - 1), ("bytes=-700000", size - 700_000), (&*format!("bytes={}-", size - 5000), size - 5000)]
     {
-        let (_, got) = curl(&["-H", &format!("Range: {spec}"), &links.stream]);
+        let (_, got) = curl(&["-H", &format!("Range: {spec}"), &links.stream]).await;
         assert!(got == whole[start as usize..], "{spec} differs");
     }
     // Past the end: 416 with the size.
-    assert_eq!(status_of(&["-r", &format!("{size}-"), &links.stream]), 416);
-    let h = headers(&["-r", &format!("{}-{}", size + 10, size + 20), &links.stream]);
+    assert_eq!(status_of(&["-r", &format!("{size}-"), &links.stream]).await, 416);
+    let h = headers(&["-r", &format!("{}-{}", size + 10, size + 20), &links.stream]).await;
     assert_eq!(header(&h, "content-range"), Some(&*format!("bytes */{size}")));
     // Malformed → 400 with a reason; several ranges → the whole file.
-    assert_eq!(status_of(&["-H", "Range: bytes=9-3", &links.stream]), 400);
-    assert_eq!(status_of(&["-H", "Range: bytes=0-1,5-9", &links.stream]), 200);
+    assert_eq!(status_of(&["-H", "Range: bytes=9-3", &links.stream]).await, 400);
+    assert_eq!(status_of(&["-H", "Range: bytes=0-1,5-9", &links.stream]).await, 200);
     host.stop().await;
 }
 
@@ -98,7 +99,7 @@ async fn curl_resumes_an_interrupted_download() {
     let whole = seeded_range(12, 0, size);
     let path = temp_file("resume.mkv");
     std::fs::write(&path, &whole[..1_234_567]).expect("partial file");
-    let (st, _) = curl(&["-C", "-", "-o", path.to_str().expect("utf8"), &links.download]);
+    let (st, _) = curl(&["-C", "-", "-o", path.to_str().expect("utf8"), &links.download]).await;
     assert!(st.success());
     assert!(std::fs::read(&path).expect("read") == whole, "resumed file differs");
     host.stop().await;
@@ -181,7 +182,7 @@ async fn head_validators_and_non_ascii_names() {
     let host = host().await;
     let links = host.send(FileSpec::seeded("Видео №1 «тест».mp4", "video/mp4", 2 * MIB, 14)).await;
     let before = host.w.h.calls("upload.getFile", None);
-    let h = headers(&["-I", &links.stream]);
+    let h = headers(&["-I", &links.stream]).await;
     assert_eq!(header(&h, "content-length"), Some(&*(2 * MIB).to_string()));
     assert_eq!(header(&h, "accept-ranges"), Some("bytes"));
     assert_eq!(header(&h, "content-type"), Some("video/mp4"));
@@ -194,23 +195,23 @@ async fn head_validators_and_non_ascii_names() {
         ),
         "{cd}"
     );
-    let dl = headers(&["-I", &links.download]);
+    let dl = headers(&["-I", &links.download]).await;
     assert!(header(&dl, "content-disposition").is_some_and(|v| v.starts_with("attachment;")));
 
     let etag = header(&h, "etag").expect("etag").to_string();
     let modified = header(&h, "last-modified").expect("last-modified").to_string();
-    assert_eq!(status_of(&["-H", &format!("If-None-Match: {etag}"), &links.stream]), 304);
-    assert_eq!(status_of(&["-r", "0-9", "-H", &format!("If-Range: {etag}"), &links.stream]), 206);
-    assert_eq!(status_of(&["-r", "0-9", "-H", &format!("If-Range: {modified}"), &links.stream]), 206);
-    assert_eq!(status_of(&["-I", "-r", "0-9", "-H", "If-Range: \"other\"", &links.stream]), 200);
+    assert_eq!(status_of(&["-H", &format!("If-None-Match: {etag}"), &links.stream]).await, 304);
+    assert_eq!(status_of(&["-r", "0-9", "-H", &format!("If-Range: {etag}"), &links.stream]).await, 206);
+    assert_eq!(status_of(&["-r", "0-9", "-H", &format!("If-Range: {modified}"), &links.stream]).await, 206);
+    assert_eq!(status_of(&["-I", "-r", "0-9", "-H", "If-Range: \"other\"", &links.stream]).await, 200);
 
     // Forged and broken links.
     let token_at = links.stream.find("/stream/").expect("path") + "/stream/".len();
     let mut forged = links.stream.clone().into_bytes();
     forged[token_at + 3] = if forged[token_at + 3] == b'A' { b'B' } else { b'A' };
-    assert_eq!(status_of(&[&String::from_utf8(forged).expect("utf8")]), 404);
-    assert_eq!(status_of(&[&format!("{}/stream/nonsense", host.base)]), 404);
-    assert_eq!(status_of(&[&format!("{}/nowhere", host.base)]), 404);
+    assert_eq!(status_of(&[&String::from_utf8(forged).expect("utf8")]).await, 404);
+    assert_eq!(status_of(&[&format!("{}/stream/nonsense", host.base)]).await, 404);
+    assert_eq!(status_of(&[&format!("{}/nowhere", host.base)]).await, 404);
     host.stop().await;
 }
 
@@ -221,16 +222,16 @@ async fn zero_length_and_photos() {
     }
     let host = host().await;
     let links = host.send(FileSpec::document("empty.txt", "text/plain", Vec::new())).await;
-    let (st, body) = curl(&[&links.stream]);
+    let (st, body) = curl(&[&links.stream]).await;
     assert!(st.success() && body.is_empty());
-    assert_eq!(header(&headers(&["-I", &links.stream]), "content-length"), Some("0"));
-    assert_eq!(status_of(&["-r", "0-0", &links.stream]), 416);
+    assert_eq!(header(&headers(&["-I", &links.stream]).await, "content-length"), Some("0"));
+    assert_eq!(status_of(&["-r", "0-0", &links.stream]).await, 416);
 
     let jpeg: Vec<u8> = (0..70_000u32).map(|i| (i * 31 % 251) as u8).collect();
     let mut photo = FileSpec::document("p.jpg", "image/jpeg", jpeg.clone());
     photo.kind = FileKind::Photo { width: 800, height: 600 };
     let links = host.send(photo).await;
-    assert_eq!(curl(&[&links.stream]).1, jpeg);
+    assert_eq!(curl(&[&links.stream]).await.1, jpeg);
     host.stop().await;
 }
 
@@ -239,11 +240,11 @@ async fn expired_file_reference_mid_stream_is_refreshed() {
     let size = 6 * MIB + 5;
     let Some((host, links)) = with_video("ref.mkv", size, 15).await else { return };
     host.w.h.inject(FaultRule::new("upload.getFile", Fault::FileReferenceExpired).skip(4));
-    let (st, body) = curl(&[&links.stream]);
+    let (st, body) = curl(&[&links.stream]).await;
     assert!(st.success());
     assert_eq!(host.w.h.faults_fired(), 1, "the fault really fired");
     assert!(body == seeded_range(15, 0, size), "bytes differ after the refresh");
-    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).1).expect("utf8");
+    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).await.1).expect("utf8");
     assert!(metrics.contains("beamgram_file_reference_refreshes_total 1"), "{metrics}");
     // One lookup for the link, one refresh however many chunks hit the stale reference.
     assert_eq!(host.w.h.calls("channels.getMessages", None), 2);
@@ -256,12 +257,13 @@ async fn flood_wait_mid_stream_is_waited_out() {
     let Some((host, links)) = with_video("flood.mkv", size, 16).await else { return };
     // Every download connection gets one FLOOD_WAIT, so the stream must wait, not just switch.
     host.w.h.inject(FaultRule::new("upload.getFile", Fault::FloodWait(1)).skip(2).times(6));
-    let (st, body) = curl(&[&links.stream]);
+    let (st, body) = curl(&[&links.stream]).await;
     assert!(st.success());
     assert!(host.w.h.faults_fired() >= 4);
     assert!(body == seeded_range(16, 0, size));
-    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).1).expect("utf8");
-    assert!(!metrics.contains("beamgram_flood_waits_total 0"), "{metrics}");
+    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).await.1).expect("utf8");
+    let waits = metric(&metrics, "beamgram_flood_waits_total").expect("the FLOOD_WAIT counter is exported");
+    assert!(waits >= 4.0, "every FLOOD_WAIT is counted: {waits}\n{metrics}");
     host.stop().await;
 }
 
@@ -273,7 +275,7 @@ async fn a_file_on_dc_4() {
     let host = host().await;
     let size = 3 * MIB + 3;
     let links = host.send(seeded_video("dc4.mkv", size, 17).on_dc(4)).await;
-    let (st, body) = curl(&[&links.stream]);
+    let (st, body) = curl(&[&links.stream]).await;
     assert!(st.success());
     assert!(body == seeded_range(17, 0, size));
     assert!(host.w.h.calls("auth.importAuthorization", Some(4)) >= 1);
@@ -286,19 +288,16 @@ async fn eight_concurrent_viewers_share_upstream_chunks() {
     let Some((host, links)) = with_video("popular.mkv", size, 18).await else { return };
     let served_before = host.w.h.file_bytes_served();
     // All eight start before any is read: they run at the same time.
-    let children: Vec<_> = (0..8)
+    let viewers: Vec<_> = (0..8)
         .map(|_| {
-            Command::new("curl")
-                .args(["-sS", "--max-time", "120", &links.stream])
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .expect("curl starts")
+            let url = links.stream.clone();
+            tokio::spawn(async move { curl(&[&url]).await })
         })
         .collect();
     let whole = seeded_range(18, 0, size);
-    for c in children {
-        let o = c.wait_with_output().expect("curl ends");
-        assert!(o.status.success() && o.stdout == whole);
+    for v in viewers {
+        let (status, body) = v.await.expect("the viewer ran");
+        assert!(status.success() && body == whole);
     }
     let served = host.w.h.file_bytes_served() - served_before;
     assert!(served <= 2 * size, "upstream {served} bytes for 8 viewers of {size}: the chunk cache is not shared");
@@ -309,13 +308,13 @@ async fn eight_concurrent_viewers_share_upstream_chunks() {
 async fn a_file_over_4_gib_is_readable_past_4_gib() {
     let size = (4u64 << 30) + 300 * MIB + 17;
     let Some((host, links)) = with_video("huge.mkv", size, 19).await else { return };
-    assert_eq!(header(&headers(&["-I", &links.stream]), "content-length"), Some(&*size.to_string()));
+    assert_eq!(header(&headers(&["-I", &links.stream]).await, "content-length"), Some(&*size.to_string()));
     for (a, b) in [
         ((4u64 << 30) - 10, (4u64 << 30) + 10),
         ((4u64 << 30) + 123_456, (4u64 << 30) + 3 * MIB),
         (size - 1000, size - 1),
     ] {
-        let (st, got) = curl(&["-r", &format!("{a}-{b}"), &links.stream]);
+        let (st, got) = curl(&["-r", &format!("{a}-{b}"), &links.stream]).await;
         assert!(st.success());
         assert!(got == seeded_range(19, a, b + 1), "range {a}-{b} differs");
     }
@@ -329,7 +328,7 @@ async fn a_stream_that_cannot_continue_fails_loudly() {
     host.w.h.inject(
         FaultRule::new("upload.getFile", Fault::Rpc { code: 400, name: "FILE_ID_INVALID".into() }).skip(3).times(1000),
     );
-    let (st, body) = curl(&[&links.stream]);
+    let (st, body) = curl(&[&links.stream]).await;
     assert!(!st.success(), "curl must see the failure, not a complete file");
     assert!((body.len() as u64) < size);
     host.stop().await;
@@ -359,45 +358,35 @@ async fn player_page_loads_in_headless_chromium() {
         .spawn()
         .expect("chromedriver");
     let wd = format!("http://127.0.0.1:{port}");
-    let post = |path: &str, body: serde_json::Value| -> serde_json::Value {
-        let (_, out) = curl(&["-H", "Content-Type: application/json", "-d", &body.to_string(), &format!("{wd}{path}")]);
-        serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
-    };
     let mut session = serde_json::Value::Null;
-    for _ in 0..50 {
-        session = post(
-            "/session",
-            serde_json::json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-                format!("--user-data-dir={}", temp_file("chromium-profile").display())
-            ]}}}}),
-        );
-        if session["value"]["sessionId"].is_string() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+        format!("--user-data-dir={}", temp_file("chromium-profile").display())
+    ]}}}});
+    eventually(Duration::from_secs(10), async || {
+        session = webdriver(&wd, "/session", caps.clone()).await;
+        session["value"]["sessionId"].is_string()
+    })
+    .await;
     let id =
         session["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {session}")).to_string();
-    post(&format!("/session/{id}/url"), serde_json::json!({"url": links.watch}));
+    webdriver(&wd, &format!("/session/{id}/url"), serde_json::json!({"url": links.watch})).await;
     let mut ready = 0;
-    for _ in 0..100 {
-        let r = post(
-            &format!("/session/{id}/execute/sync"),
-            serde_json::json!({"script": "return document.getElementById('media').readyState", "args": []}),
-        );
-        ready = r["value"].as_i64().unwrap_or(0);
-        if ready >= 1 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let title = post(
+    let script = serde_json::json!({"script": "return document.getElementById('media').readyState", "args": []});
+    eventually(Duration::from_secs(10), async || {
+        ready =
+            webdriver(&wd, &format!("/session/{id}/execute/sync"), script.clone()).await["value"].as_i64().unwrap_or(0);
+        ready >= 1
+    })
+    .await;
+    let title = webdriver(
+        &wd,
         &format!("/session/{id}/execute/sync"),
         serde_json::json!({"script": "return document.title", "args": []}),
-    );
-    let (_, shot) = curl(&[&format!("{wd}/session/{id}/screenshot")]);
+    )
+    .await;
+    let (_, shot) = curl(&[&format!("{wd}/session/{id}/screenshot")]).await;
     let shot: serde_json::Value = serde_json::from_slice(&shot).unwrap_or_default();
     if let Some(png) = shot["value"].as_str() {
         use base64::Engine;
@@ -407,7 +396,7 @@ async fn player_page_loads_in_headless_chromium() {
             let _ = std::fs::write(dir.join("player.png"), bytes);
         }
     }
-    let _ = Command::new("curl").args(["-sS", "-X", "DELETE", &format!("{wd}/session/{id}")]).output();
+    let _ = curl(&["-X", "DELETE", &format!("{wd}/session/{id}")]).await;
     let _ = driver.kill();
     let _ = driver.wait();
     assert_eq!(title["value"], "sample.mp4");
@@ -431,40 +420,26 @@ async fn per_address_stream_cap_and_header_timeout() {
     // Larger than what socket buffers can absorb, so the slow reader's stream stays open.
     let links = host.send(seeded_video("capped.mkv", 256 * MIB, 21)).await;
     // A slow reader holds the one slot.
-    let mut slow = Command::new("curl")
+    let mut slow = tokio::process::Command::new("curl")
         .args(["-sS", "-o", "/dev/null", "--limit-rate", "64k", &links.stream])
         .spawn()
         .expect("curl starts");
     // Only once its stream is open (asking earlier could take the slot from it).
     let metrics = format!("{}/metrics", host.base);
-    for _ in 0..100 {
-        if String::from_utf8_lossy(&curl(&[&metrics]).1).contains("beamgram_active_streams 1") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut second = 0;
-    for _ in 0..50 {
-        second = status_of(&["-r", "0-99", &links.stream]);
-        if second == 429 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(second, 429, "a second stream from the same address is refused");
-    assert_eq!(status_of(&["-I", &links.stream]), 200, "HEAD holds no slot");
-    let _ = slow.kill();
-    let _ = slow.wait();
+    let opened = eventually(Duration::from_secs(5), async || {
+        metric(&String::from_utf8_lossy(&curl(&[&metrics]).await.1), "beamgram_active_streams") == Some(1.0)
+    })
+    .await;
+    assert!(opened, "the slow reader's stream opened");
+    let refused =
+        eventually(Duration::from_secs(5), async || status_of(&["-r", "0-99", &links.stream]).await == 429).await;
+    assert!(refused, "a second stream from the same address is refused (429)");
+    assert_eq!(status_of(&["-I", &links.stream]).await, 200, "HEAD holds no slot");
+    let _ = slow.kill().await;
     // The slot is released when the slow reader goes away.
-    let mut freed = 0;
-    for _ in 0..50 {
-        freed = status_of(&["-r", "0-99", &links.stream]);
-        if freed == 206 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(freed, 206);
+    let freed =
+        eventually(Duration::from_secs(5), async || status_of(&["-r", "0-99", &links.stream]).await == 206).await;
+    assert!(freed, "the slot is free again (206)");
 
     // Half a request line, then silence: the server hangs up.
     let addr = host.base.trim_start_matches("http://").to_string();
@@ -474,4 +449,11 @@ async fn per_address_stream_cap_and_header_timeout() {
     let closed = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await.expect("closed in time");
     assert!(matches!(closed, Ok(n) if n == 0 || String::from_utf8_lossy(&buf[..n]).contains("408")), "{closed:?}");
     host.stop().await;
+}
+
+/// A WebDriver command (POST with a JSON body); its JSON answer, or null.
+async fn webdriver(wd: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let (_, out) =
+        curl(&["-H", "Content-Type: application/json", "-d", &body.to_string(), &format!("{wd}{path}")]).await;
+    serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
 }

@@ -2,7 +2,6 @@
 //! real HTTP clients the streaming tests drive.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use beamgram::App;
@@ -17,7 +16,10 @@ pub struct Host {
     replies: std::sync::atomic::AtomicUsize,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The bot's data folder, inside `_scratch`.
     pub data: PathBuf,
+    /// Removed when the host is dropped, even when a test fails halfway.
+    _scratch: tempfile::TempDir,
 }
 
 /// The links the bot answered a file with.
@@ -38,7 +40,8 @@ pub async fn host_with(adjust: impl FnOnce(&mut Config, &SimSetup)) -> Host {
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     }
     let w = world().await;
-    let data = std::env::temp_dir().join(format!("beamgram-host-{}-{}", std::process::id(), rand_suffix()));
+    let scratch = tempfile::Builder::new().prefix("beamgram-host-").tempdir().expect("a temporary folder");
+    let data = scratch.path().join("data");
     let mut config = Config::default();
     config.telegram.simulator = Some(w.h.address().to_string());
     config.telegram.bot_token = TOKEN.into();
@@ -59,11 +62,7 @@ pub async fn host_with(adjust: impl FnOnce(&mut Config, &SimSetup)) -> Host {
         .await
         .expect("serves");
     });
-    Host { w, base, replies: 0.into(), stop: Some(stop), task: Some(task), data }
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
+    Host { w, base, replies: 0.into(), stop: Some(stop), task: Some(task), data, _scratch: scratch }
 }
 
 impl Host {
@@ -96,6 +95,7 @@ impl Host {
         self.replies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
     }
 
+    /// Stops the bot the way a signal would and waits for it to finish.
     pub async fn stop(mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
@@ -103,7 +103,18 @@ impl Host {
         if let Some(t) = self.task.take() {
             let _ = t.await;
         }
-        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+impl Drop for Host {
+    /// A test that panics before `stop` still stops its bot (the folder goes with `_scratch`).
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
     }
 }
 
@@ -122,29 +133,39 @@ pub fn tool(name: &str, package: &str) -> bool {
     found
 }
 
-/// `curl` with a deadline; returns (exit status, body).
-pub fn curl(args: &[&str]) -> (std::process::ExitStatus, Vec<u8>) {
-    let o = Command::new("curl").args(["-sS", "--max-time", "120"]).args(args).output().expect("curl runs");
+/// `curl` with a deadline, run without blocking the test's runtime; (exit status, body).
+pub async fn curl(args: &[&str]) -> (std::process::ExitStatus, Vec<u8>) {
+    let o = tokio::process::Command::new("curl")
+        .args(["-sS", "--max-time", "120"])
+        .args(args)
+        .output()
+        .await
+        .expect("curl runs");
     (o.status, o.stdout)
 }
 
 /// The status code curl saw.
-pub fn status_of(args: &[&str]) -> u16 {
+pub async fn status_of(args: &[&str]) -> u16 {
     let mut a = vec!["-o", "/dev/null", "-w", "%{http_code}"];
     a.extend_from_slice(args);
-    let (_, out) = curl(&a);
+    let (_, out) = curl(&a).await;
     String::from_utf8_lossy(&out).trim().parse().unwrap_or(0)
 }
 
 /// Response headers (lower-cased names) of a request.
-pub fn headers(args: &[&str]) -> Vec<(String, String)> {
+pub async fn headers(args: &[&str]) -> Vec<(String, String)> {
     let mut a = vec!["-D", "-", "-o", "/dev/null"];
     a.extend_from_slice(args);
-    let (_, out) = curl(&a);
+    let (_, out) = curl(&a).await;
     String::from_utf8_lossy(&out)
         .lines()
         .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
         .collect()
+}
+
+/// A Prometheus sample's value in `/metrics` text (`name value`).
+pub fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 pub fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {

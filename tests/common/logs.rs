@@ -42,11 +42,5 @@ pub fn lines_with(needles: &[&str]) -> usize {
 
 /// Waits (up to 30 s) until `needle` has been logged.
 pub async fn wait_logged(needle: &str) -> bool {
-    for _ in 0..300 {
-        if logged(needle) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
+    super::eventually(Duration::from_secs(30), async || logged(needle)).await
 }

@@ -86,3 +86,19 @@ pub async fn expect_count(h: &SimHandle, bot: AccountId, user: AccountId, prefix
         panic!("{n} messages starting {prefix:?}; the bot sent: {:#?}", h.messages_from(bot, user))
     });
 }
+
+/// Waits until `check` holds, asking again every 50 ms, for at most `timeout`; whether it held.
+/// For what a test can only poll (a metric, a log line, a file); what the simulator sees is
+/// better awaited with `SimHandle::wait_for`.
+pub async fn eventually(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
