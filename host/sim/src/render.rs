@@ -118,79 +118,39 @@ pub fn channel(ch: &Channel, viewer: i64) -> tl::enums::Chat {
 }
 
 pub fn media(file: &SimFile) -> tl::enums::MessageMedia {
-    if let FileKind::Photo { width, height } = file.kind {
-        let photo = tl::types::Photo {
-            has_stickers: false,
-            id: file.id,
-            access_hash: file.access_hash,
-            file_reference: file.file_reference.clone(),
-            date: file.date,
-            sizes: vec![
-                tl::types::PhotoSize { r#type: "y".into(), w: width, h: height, size: file.content.len() as i32 }
-                    .into(),
-            ],
-            video_sizes: None,
-            dc_id: file.dc_id,
-        };
-        return tl::types::MessageMediaPhoto {
-            spoiler: false,
-            live_photo: false,
-            photo: Some(photo.into()),
-            ttl_seconds: None,
-            video: None,
-        }
-        .into();
+    match file.kind {
+        FileKind::Photo { width, height } => photo(file, width, height),
+        _ => document(file),
     }
+}
+
+fn photo(file: &SimFile, width: i32, height: i32) -> tl::enums::MessageMedia {
+    let photo = tl::types::Photo {
+        has_stickers: false,
+        id: file.id,
+        access_hash: file.access_hash,
+        file_reference: file.file_reference.clone(),
+        date: file.date,
+        sizes: vec![
+            tl::types::PhotoSize { r#type: "y".into(), w: width, h: height, size: file.content.len() as i32 }.into(),
+        ],
+        video_sizes: None,
+        dc_id: file.dc_id,
+    };
+    tl::types::MessageMediaPhoto {
+        spoiler: false,
+        live_photo: false,
+        photo: Some(photo.into()),
+        ttl_seconds: None,
+        video: None,
+    }
+    .into()
+}
+
+fn document(file: &SimFile) -> tl::enums::MessageMedia {
     let mut attributes: Vec<tl::enums::DocumentAttribute> =
         vec![tl::types::DocumentAttributeFilename { file_name: file.name.clone() }.into()];
-    let (mut video, mut voice) = (false, false);
-    match &file.kind {
-        FileKind::Video { duration, width, height } => {
-            video = true;
-            attributes.push(
-                tl::types::DocumentAttributeVideo {
-                    round_message: false,
-                    supports_streaming: true,
-                    nosound: false,
-                    duration: *duration,
-                    w: *width,
-                    h: *height,
-                    preload_prefix_size: None,
-                    video_start_ts: None,
-                    video_codec: None,
-                }
-                .into(),
-            );
-        }
-        FileKind::Audio { duration, title, performer } => attributes.push(
-            tl::types::DocumentAttributeAudio {
-                voice: false,
-                duration: *duration,
-                title: title.clone(),
-                performer: performer.clone(),
-                waveform: None,
-            }
-            .into(),
-        ),
-        FileKind::Voice { duration } => {
-            voice = true;
-            attributes.push(
-                tl::types::DocumentAttributeAudio {
-                    voice: true,
-                    duration: *duration,
-                    title: None,
-                    performer: None,
-                    waveform: None,
-                }
-                .into(),
-            );
-        }
-        FileKind::Animation { width, height } => {
-            attributes.push(tl::enums::DocumentAttribute::Animated);
-            attributes.push(tl::types::DocumentAttributeImageSize { w: *width, h: *height }.into());
-        }
-        FileKind::Document | FileKind::Photo { .. } => {}
-    }
+    attributes.extend(kind_attributes(&file.kind));
     let document = tl::types::Document {
         id: file.id,
         access_hash: file.access_hash,
@@ -206,9 +166,9 @@ pub fn media(file: &SimFile) -> tl::enums::MessageMedia {
     tl::types::MessageMediaDocument {
         nopremium: false,
         spoiler: false,
-        video,
+        video: matches!(file.kind, FileKind::Video { .. }),
         round: false,
-        voice,
+        voice: matches!(file.kind, FileKind::Voice { .. }),
         document: Some(document.into()),
         alt_documents: None,
         video_cover: None,
@@ -218,24 +178,81 @@ pub fn media(file: &SimFile) -> tl::enums::MessageMedia {
     .into()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn message(
-    world: &World,
+/// The document attributes that say what kind of media a file is.
+fn kind_attributes(kind: &FileKind) -> Vec<tl::enums::DocumentAttribute> {
+    let audio = |voice, duration, title: &Option<String>, performer: &Option<String>| {
+        tl::types::DocumentAttributeAudio {
+            voice,
+            duration,
+            title: title.clone(),
+            performer: performer.clone(),
+            waveform: None,
+        }
+        .into()
+    };
+    match kind {
+        FileKind::Video { duration, width, height } => vec![
+            tl::types::DocumentAttributeVideo {
+                round_message: false,
+                supports_streaming: true,
+                nosound: false,
+                duration: *duration,
+                w: *width,
+                h: *height,
+                preload_prefix_size: None,
+                video_start_ts: None,
+                video_codec: None,
+            }
+            .into(),
+        ],
+        FileKind::Audio { duration, title, performer } => vec![audio(false, *duration, title, performer)],
+        FileKind::Voice { duration } => vec![audio(true, *duration, &None, &None)],
+        FileKind::Animation { width, height } => vec![
+            tl::enums::DocumentAttribute::Animated,
+            tl::types::DocumentAttributeImageSize { w: *width, h: *height }.into(),
+        ],
+        FileKind::Document | FileKind::Photo { .. } => Vec::new(),
+    }
+}
+
+/// Who and where a rendered message is: everything but its body.
+struct Header {
     id: i32,
     out: bool,
     from: Option<tl::enums::Peer>,
     peer: tl::enums::Peer,
     date: i32,
     reply_to: Option<i32>,
-    body: &Body,
     post: bool,
-) -> tl::enums::Message {
+}
+
+fn reply_header(to: i32) -> tl::enums::MessageReplyHeader {
+    tl::types::MessageReplyHeader {
+        reply_to_scheduled: false,
+        forum_topic: false,
+        quote: false,
+        reply_to_ephemeral: false,
+        reply_to_msg_id: Some(to),
+        reply_to_peer_id: None,
+        reply_from: None,
+        reply_media: None,
+        reply_to_top_id: None,
+        quote_text: None,
+        quote_entities: None,
+        quote_offset: None,
+        todo_item_id: None,
+        poll_option: None,
+    }
+    .into()
+}
+
+fn message(world: &World, h: Header, body: &Body) -> tl::enums::Message {
     tl::types::Message {
-        out,
+        out: h.out,
         mentioned: false,
         media_unread: false,
         silent: false,
-        post,
+        post: h.post,
         from_scheduled: false,
         legacy: false,
         edit_hide: false,
@@ -246,36 +263,18 @@ fn message(
         video_processing_pending: false,
         paid_suggested_post_stars: false,
         paid_suggested_post_ton: false,
-        id,
-        from_id: from,
+        id: h.id,
+        from_id: h.from,
         from_boosts_applied: None,
         from_rank: None,
-        peer_id: peer,
+        peer_id: h.peer,
         saved_peer_id: None,
         fwd_from: body.fwd_from.clone(),
         via_bot_id: None,
         via_business_bot_id: None,
         guestchat_via_from: None,
-        reply_to: reply_to.map(|r| {
-            tl::types::MessageReplyHeader {
-                reply_to_scheduled: false,
-                forum_topic: false,
-                quote: false,
-                reply_to_ephemeral: false,
-                reply_to_msg_id: Some(r),
-                reply_to_peer_id: None,
-                reply_from: None,
-                reply_media: None,
-                reply_to_top_id: None,
-                quote_text: None,
-                quote_entities: None,
-                quote_offset: None,
-                todo_item_id: None,
-                poll_option: None,
-            }
-            .into()
-        }),
-        date,
+        reply_to: h.reply_to.map(reply_header),
+        date: h.date,
         message: body.text.clone(),
         media: body.media.and_then(|f| world.files.get(&f)).map(media),
         reply_markup: body.markup.clone(),
@@ -315,20 +314,28 @@ pub fn private_message(world: &World, m: &PrivateMessage, owner: i64) -> tl::enu
     let out = m.sender == owner;
     let other = if out { m.recipient } else { m.sender };
     let reply_to = m.reply_to.and_then(|i| world.private.get(i)).map(|r| r.id_for(owner));
-    message(world, m.id_for(owner), out, Some(peer_user(m.sender)), peer_user(other), m.date, reply_to, &m.body, false)
+    let h = Header {
+        id: m.id_for(owner),
+        out,
+        from: Some(peer_user(m.sender)),
+        peer: peer_user(other),
+        date: m.date,
+        reply_to,
+        post: false,
+    };
+    message(world, h, &m.body)
 }
 
 pub fn channel_message(world: &World, ch: &Channel, m: &ChannelMessage, viewer: i64) -> tl::enums::Message {
-    message(
-        world,
-        m.id,
-        m.from == Some(viewer),
+    let h = Header {
+        id: m.id,
+        out: m.from == Some(viewer),
         // Posts by the channel itself (its owner, scripted) carry no author, as on Telegram.
-        m.from.filter(|f| *f > 0).map(peer_user),
-        peer_channel(ch.id),
-        m.date,
-        None,
-        &m.body,
-        true,
-    )
+        from: m.from.filter(|f| *f > 0).map(peer_user),
+        peer: peer_channel(ch.id),
+        date: m.date,
+        reply_to: None,
+        post: true,
+    };
+    message(world, h, &m.body)
 }

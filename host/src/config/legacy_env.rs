@@ -39,72 +39,15 @@ pub fn boolean(name: &str, v: &str) -> Result<bool, ConfigError> {
     }
 }
 
+/// The environment as a configuration layer: `BEAMGRAM_SECTION__KEY` for any key, then the
+/// names other bots use (they win over the generic form, as their users expect).
 pub fn provider(env: &[(String, String)]) -> Result<Figment, ConfigError> {
     let mut d = Dict::new();
     let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    for (k, v) in env {
-        if let Some(rest) = k.strip_prefix("BEAMGRAM_") {
-            let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
-            let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            let value = v.parse::<Value>().unwrap_or_else(|_| Value::from(v.clone()));
-            insert(&mut d, &path, value);
-        }
-    }
-    if let Some(v) = get("API_ID") {
-        let n = int("API_ID", v)?;
-        let n = i32::try_from(n).map_err(|_| bad("API_ID", format!("{n} is out of range")))?;
-        insert(&mut d, &["telegram", "api_id"], Value::from(n));
-    }
-    if let Some(v) = get("API_HASH") {
-        insert(&mut d, &["telegram", "api_hash"], Value::from(v.trim().to_string()));
-    }
-    if let Some(v) = get("BOT_TOKEN") {
-        insert(&mut d, &["telegram", "bot_token"], Value::from(v.trim().to_string()));
-    }
-    for name in ["LOG_CHANNEL", "BIN_CHANNEL"] {
-        if let Some(v) = get(name) {
-            insert(&mut d, &["telegram", "bin_channel"], Value::from(int(name, v)?));
-        }
-    }
-    let mut multi: Vec<(u32, String)> = env
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("MULTI_TOKEN").and_then(|n| n.parse::<u32>().ok()).map(|n| (n, v.trim().to_string()))
-        })
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    if !multi.is_empty() {
-        multi.sort();
-        insert(
-            &mut d,
-            &["telegram", "multi_tokens"],
-            Value::from(multi.into_iter().map(|(_, v)| v).collect::<Vec<_>>()),
-        );
-    }
-    if let Some(v) = get("PORT") {
-        let p = int("PORT", v)?;
-        let p = u16::try_from(p)
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| bad("PORT", format!("{p} is not a TCP port (1-65535)")))?;
-        insert(&mut d, &["http", "port"], Value::from(p));
-    }
-    if let Some(v) = get("BIND_ADDRESS") {
-        insert(&mut d, &["http", "bind"], Value::from(v.trim().to_string()));
-    }
-    // HOST is a full URL in the Go bot; FQDN a bare domain in the Python one.
-    if let Some(v) = get("HOST").filter(|v| !v.trim().is_empty()) {
-        insert(&mut d, &["http", "public_url"], Value::from(v.trim().to_string()));
-    } else if let Some(v) = get("FQDN").filter(|v| !v.trim().is_empty()) {
-        let v = v.trim();
-        let url = if v.contains("://") {
-            v.to_string()
-        } else {
-            let ssl = get("HAS_SSL").map(|s| boolean("HAS_SSL", s)).transpose()?.unwrap_or(false);
-            format!("{}://{v}", if ssl { "https" } else { "http" })
-        };
-        insert(&mut d, &["http", "public_url"], Value::from(url));
-    }
+    generic_keys(env, &mut d);
+    telegram_keys(env, &get, &mut d)?;
+    http_keys(&get, &mut d)?;
+    let text = |v: &str| Value::from(v.trim().to_string());
     if let Some(v) = get("HASH_LENGTH") {
         let n = int("HASH_LENGTH", v)?;
         insert(&mut d, &["links", "hash_length"], Value::from(n.max(0) as u64));
@@ -116,7 +59,84 @@ pub fn provider(env: &[(String, String)]) -> Result<Figment, ConfigError> {
         insert(&mut d, &["access", "admins"], Value::from(ids("ADMINS", v)?));
     }
     if let Some(v) = get("DATABASE_URL") {
-        insert(&mut d, &["storage", "database_url"], Value::from(v.trim().to_string()));
+        insert(&mut d, &["storage", "database_url"], text(v));
     }
     Ok(Figment::from(Serialized::defaults(d)))
+}
+
+/// `BEAMGRAM_HTTP__PORT=9000` → `http.port = 9000`.
+fn generic_keys(env: &[(String, String)], d: &mut Dict) {
+    for (k, v) in env {
+        if let Some(rest) = k.strip_prefix("BEAMGRAM_") {
+            let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            let value = v.parse::<Value>().unwrap_or_else(|_| Value::from(v.clone()));
+            insert(d, &path, value);
+        }
+    }
+}
+
+/// API_ID, API_HASH, BOT_TOKEN, BIN_CHANNEL (or LOG_CHANNEL), MULTI_TOKEN1…
+fn telegram_keys<'a>(
+    env: &'a [(String, String)],
+    get: &impl Fn(&str) -> Option<&'a str>,
+    d: &mut Dict,
+) -> Result<(), ConfigError> {
+    if let Some(v) = get("API_ID") {
+        let n = int("API_ID", v)?;
+        let n = i32::try_from(n).map_err(|_| bad("API_ID", format!("{n} is out of range")))?;
+        insert(d, &["telegram", "api_id"], Value::from(n));
+    }
+    for (name, key) in [("API_HASH", "api_hash"), ("BOT_TOKEN", "bot_token")] {
+        if let Some(v) = get(name) {
+            insert(d, &["telegram", key], Value::from(v.trim().to_string()));
+        }
+    }
+    for name in ["LOG_CHANNEL", "BIN_CHANNEL"] {
+        if let Some(v) = get(name) {
+            insert(d, &["telegram", "bin_channel"], Value::from(int(name, v)?));
+        }
+    }
+    let mut multi: Vec<(u32, String)> = env
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("MULTI_TOKEN").and_then(|n| n.parse::<u32>().ok()).map(|n| (n, v.trim().to_string()))
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    if !multi.is_empty() {
+        multi.sort();
+        let tokens: Vec<String> = multi.into_iter().map(|(_, v)| v).collect();
+        insert(d, &["telegram", "multi_tokens"], Value::from(tokens));
+    }
+    Ok(())
+}
+
+/// PORT, BIND_ADDRESS, and the public URL from HOST (a full URL, as the Go bot has it) or FQDN
+/// (a bare domain, with HAS_SSL, as the Python ones have it).
+fn http_keys<'a>(get: &impl Fn(&str) -> Option<&'a str>, d: &mut Dict) -> Result<(), ConfigError> {
+    if let Some(v) = get("PORT") {
+        let p = int("PORT", v)?;
+        let p = u16::try_from(p)
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| bad("PORT", format!("{p} is not a TCP port (1-65535)")))?;
+        insert(d, &["http", "port"], Value::from(p));
+    }
+    if let Some(v) = get("BIND_ADDRESS") {
+        insert(d, &["http", "bind"], Value::from(v.trim().to_string()));
+    }
+    if let Some(v) = get("HOST").filter(|v| !v.trim().is_empty()) {
+        insert(d, &["http", "public_url"], Value::from(v.trim().to_string()));
+    } else if let Some(v) = get("FQDN").filter(|v| !v.trim().is_empty()) {
+        let v = v.trim();
+        let url = if v.contains("://") {
+            v.to_string()
+        } else {
+            let ssl = get("HAS_SSL").map(|s| boolean("HAS_SSL", s)).transpose()?.unwrap_or(false);
+            format!("{}://{v}", if ssl { "https" } else { "http" })
+        };
+        insert(d, &["http", "public_url"], Value::from(url));
+    }
+    Ok(())
 }

@@ -137,8 +137,7 @@ async fn serve(
         Ok((_, p)) => p,
         Err(r) => return r,
     };
-    let tag = etag(&props);
-    let modified = last_modified(&props);
+    let (tag, modified) = (etag(&props), last_modified(&props));
     let header_str = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     if header_str(header::IF_NONE_MATCH).is_some_and(|v| matches_etag(v, &tag)) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
@@ -150,43 +149,13 @@ async fn serve(
         Some(v) if v.trim() != tag && v.trim() != modified => None,
         _ => header_str(header::RANGE),
     };
-    let size = props.size;
-    let (status, start, end) = match decide(range, size) {
-        Err(e) => return text(StatusCode::BAD_REQUEST, e.to_string()),
-        Ok(RangeDecision::Unsatisfiable) => {
-            let mut r = text(StatusCode::RANGE_NOT_SATISFIABLE, format!("the file has {size} bytes"));
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                r.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
-            return r;
-        }
-        Ok(RangeDecision::Full) => (StatusCode::OK, 0, size.saturating_sub(1)),
-        Ok(RangeDecision::Partial { start, end }) => (StatusCode::PARTIAL_CONTENT, start, end),
+    let part = match part_of(range, props.size) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let length = if size == 0 { 0 } else { end - start + 1 };
-    let (content_type, inline_ok) = content_type::served_as(&props.mime);
-    let attachment = q.download.as_deref().is_some_and(|d| d != "0" && d != "false") || !inline_ok;
-
-    let mut h = HeaderMap::new();
-    let mut put = |k: header::HeaderName, v: String| {
-        if let Ok(v) = HeaderValue::from_str(&v) {
-            h.insert(k, v);
-        }
-    };
-    put(header::CONTENT_TYPE, content_type);
-    put(header::CONTENT_LENGTH, length.to_string());
-    put(header::ACCEPT_RANGES, "bytes".into());
-    put(header::ETAG, tag);
-    put(header::LAST_MODIFIED, modified);
-    put(header::CONTENT_DISPOSITION, content_disposition(&props.name, attachment));
-    put(header::CACHE_CONTROL, "private, max-age=86400".into());
-    put(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
-    put(header::CONTENT_SECURITY_POLICY, content_type::STREAM_CSP.into());
-    if status == StatusCode::PARTIAL_CONTENT {
-        put(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
-    }
-
-    let body = if method == Method::HEAD || length == 0 {
+    let download = q.download.as_deref().is_some_and(|d| d != "0" && d != "false");
+    let h = response_headers(&props, &part, tag, modified, download);
+    let body = if method == Method::HEAD || part.length == 0 {
         Body::empty()
     } else {
         let Some(slot) = StreamSlot::acquire(&st, ip) else {
@@ -194,7 +163,7 @@ async fn serve(
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return r;
         };
-        let stream = st.streamer.body(props, start, end).map(move |chunk| {
+        let stream = st.streamer.body(props, part.start, part.end).map(move |chunk| {
             // The slot lives as long as the body does.
             let _held = &slot;
             chunk.map_err(|e| {
@@ -205,7 +174,57 @@ async fn serve(
         Body::from_stream(stream)
     };
     let mut resp = Response::new(body);
-    *resp.status_mut() = status;
+    *resp.status_mut() = part.status;
     *resp.headers_mut() = h;
     resp
+}
+
+/// The part of the file a request gets: its status (200 or 206) and byte span.
+struct Part {
+    status: StatusCode,
+    start: u64,
+    end: u64,
+    length: u64,
+}
+
+/// The part `range` asks for, or the answer a bad or unsatisfiable range gets (400, 416).
+fn part_of(range: Option<&str>, size: u64) -> Result<Part, Box<Response>> {
+    let (status, start, end) = match decide(range, size) {
+        Err(e) => return Err(Box::new(text(StatusCode::BAD_REQUEST, e.to_string()))),
+        Ok(RangeDecision::Unsatisfiable) => {
+            let mut r = text(StatusCode::RANGE_NOT_SATISFIABLE, format!("the file has {size} bytes"));
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Err(Box::new(r));
+        }
+        Ok(RangeDecision::Full) => (StatusCode::OK, 0, size.saturating_sub(1)),
+        Ok(RangeDecision::Partial { start, end }) => (StatusCode::PARTIAL_CONTENT, start, end),
+    };
+    let length = if size == 0 { 0 } else { end - start + 1 };
+    Ok(Part { status, start, end, length })
+}
+
+/// Type, length, validators, disposition (inline only for harmless types) and the sandbox.
+fn response_headers(props: &FileProps, part: &Part, tag: String, modified: String, download: bool) -> HeaderMap {
+    let (content_type, inline_ok) = content_type::served_as(&props.mime);
+    let mut h = HeaderMap::new();
+    let mut put = |k: header::HeaderName, v: String| {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    };
+    put(header::CONTENT_TYPE, content_type);
+    put(header::CONTENT_LENGTH, part.length.to_string());
+    put(header::ACCEPT_RANGES, "bytes".into());
+    put(header::ETAG, tag);
+    put(header::LAST_MODIFIED, modified);
+    put(header::CONTENT_DISPOSITION, content_disposition(&props.name, download || !inline_ok));
+    put(header::CACHE_CONTROL, "private, max-age=86400".into());
+    put(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
+    put(header::CONTENT_SECURITY_POLICY, content_type::STREAM_CSP.into());
+    if part.status == StatusCode::PARTIAL_CONTENT {
+        put(header::CONTENT_RANGE, format!("bytes {}-{}/{}", part.start, part.end, props.size));
+    }
+    h
 }

@@ -36,12 +36,18 @@ enum Outcome {
     RetryAfter(Duration),
 }
 
+/// Where one chunk's fetch stands: the file's current reference and DC, and the retries spent.
+struct Attempt {
+    props: Arc<FileProps>,
+    dc: i32,
+    refreshes: u32,
+    transient: u32,
+}
+
 impl Upstream {
     pub async fn fetch(&self, props: Arc<FileProps>, req: ChunkRequest) -> Result<Bytes, StreamError> {
         let deadline = Instant::now() + self.deadline;
-        let mut props = props;
-        let mut dc = props.dc_id;
-        let (mut refreshes, mut transient) = (0, 0);
+        let mut at = Attempt { dc: props.dc_id, props, refreshes: 0, transient: 0 };
         loop {
             let (conn, _busy) = match self.pool.pick(req.limit as usize) {
                 Ok(c) => c,
@@ -53,67 +59,9 @@ impl Upstream {
                     continue;
                 }
             };
-            let started = Instant::now();
-            let request = tl::functions::upload::GetFile {
-                precise: req.precise,
-                cdn_supported: false,
-                location: props.location.clone(),
-                offset: req.offset as i64,
-                limit: req.limit as i32,
-            };
-            let call = conn.client.invoke_in_dc(dc, &request);
-            let result = match tokio::time::timeout(CALL_TIMEOUT, call).await {
-                Ok(r) => r,
-                Err(_) => Err(InvocationError::Dropped("getFile timed out")),
-            };
-            let outcome = match result {
-                Ok(tl::enums::upload::File::File(f)) => {
-                    conn.succeeded();
-                    self.metrics.upstream_call(started.elapsed(), f.bytes.len());
-                    Outcome::Done(Bytes::from(f.bytes))
-                }
-                Ok(tl::enums::upload::File::CdnRedirect(_)) => {
-                    return Err(StreamError::Upstream("unexpected CDN redirect".into()));
-                }
-                Err(InvocationError::Rpc(e)) => {
-                    self.metrics.upstream_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    match (e.code, e.name.as_str()) {
-                        (420, _) => {
-                            self.metrics.flood_waits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            conn.flood_wait(e.value.unwrap_or(1));
-                            Outcome::Retry
-                        }
-                        (_, "FILE_REFERENCE_EXPIRED" | "FILE_REFERENCE_INVALID") if refreshes < MAX_REFRESHES => {
-                            refreshes += 1;
-                            props = self.props.refresh(&props).await?;
-                            Outcome::Retry
-                        }
-                        (303, "FILE_MIGRATE") => {
-                            dc = e
-                                .value
-                                .map(|v| v as i32)
-                                .ok_or_else(|| StreamError::Upstream("FILE_MIGRATE without a DC".into()))?;
-                            Outcome::Retry
-                        }
-                        (401, "AUTH_KEY_UNREGISTERED") if transient < MAX_TRANSIENT => {
-                            transient += 1;
-                            authorize(&conn, dc).await?;
-                            Outcome::Retry
-                        }
-                        (code, _) if code >= 500 && transient < MAX_TRANSIENT => {
-                            transient += 1;
-                            Outcome::RetryAfter(backoff(transient))
-                        }
-                        _ => return Err(StreamError::Telegram { code: e.code, name: e.name.clone() }),
-                    }
-                }
-                Err(e) if transient < MAX_TRANSIENT => {
-                    transient += 1;
-                    conn.failed();
-                    tracing::debug!(connection = %conn.name, "getFile failed ({e}); retrying");
-                    Outcome::RetryAfter(backoff(transient))
-                }
-                Err(e) => return Err(StreamError::upstream(e)),
+            let outcome = match self.get_file(&conn, &at, &req).await? {
+                Ok(bytes) => Outcome::Done(bytes),
+                Err(e) => self.recover(&conn, &mut at, e).await?,
             };
             match outcome {
                 Outcome::Done(b) => return Ok(b),
@@ -128,6 +76,82 @@ impl Upstream {
             if Instant::now() > deadline {
                 return Err(StreamError::Upstream("deadline exceeded".into()));
             }
+        }
+    }
+
+    /// One `upload.getFile` on `conn`: the bytes, or the error to recover from (a CDN redirect,
+    /// which bots never get, is an error of its own).
+    async fn get_file(
+        &self,
+        conn: &Connection,
+        at: &Attempt,
+        req: &ChunkRequest,
+    ) -> Result<Result<Bytes, InvocationError>, StreamError> {
+        let started = Instant::now();
+        let request = tl::functions::upload::GetFile {
+            precise: req.precise,
+            cdn_supported: false,
+            location: at.props.location.clone(),
+            offset: req.offset as i64,
+            limit: req.limit as i32,
+        };
+        let call = conn.client.invoke_in_dc(at.dc, &request);
+        let result = match tokio::time::timeout(CALL_TIMEOUT, call).await {
+            Ok(r) => r,
+            Err(_) => Err(InvocationError::Dropped("getFile timed out")),
+        };
+        match result {
+            Ok(tl::enums::upload::File::File(f)) => {
+                conn.succeeded();
+                self.metrics.upstream_call(started.elapsed(), f.bytes.len());
+                Ok(Ok(Bytes::from(f.bytes)))
+            }
+            Ok(tl::enums::upload::File::CdnRedirect(_)) => Err(StreamError::Upstream("unexpected CDN redirect".into())),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    /// What to do after a failed call: rest the connection, refresh the reference, follow the
+    /// file to its DC, authorize there, or back off — or give up with the error.
+    async fn recover(&self, conn: &Connection, at: &mut Attempt, e: InvocationError) -> Result<Outcome, StreamError> {
+        let InvocationError::Rpc(e) = e else {
+            if at.transient >= MAX_TRANSIENT {
+                return Err(StreamError::upstream(e));
+            }
+            at.transient += 1;
+            conn.failed();
+            tracing::debug!(connection = %conn.name, "getFile failed ({e}); retrying");
+            return Ok(Outcome::RetryAfter(backoff(at.transient)));
+        };
+        self.metrics.upstream_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match (e.code, e.name.as_str()) {
+            (420, _) => {
+                self.metrics.flood_waits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                conn.flood_wait(e.value.unwrap_or(1));
+                Ok(Outcome::Retry)
+            }
+            (_, "FILE_REFERENCE_EXPIRED" | "FILE_REFERENCE_INVALID") if at.refreshes < MAX_REFRESHES => {
+                at.refreshes += 1;
+                at.props = self.props.refresh(&at.props).await?;
+                Ok(Outcome::Retry)
+            }
+            (303, "FILE_MIGRATE") => {
+                at.dc = e
+                    .value
+                    .map(|v| v as i32)
+                    .ok_or_else(|| StreamError::Upstream("FILE_MIGRATE without a DC".into()))?;
+                Ok(Outcome::Retry)
+            }
+            (401, "AUTH_KEY_UNREGISTERED") if at.transient < MAX_TRANSIENT => {
+                at.transient += 1;
+                authorize(conn, at.dc).await?;
+                Ok(Outcome::Retry)
+            }
+            (code, _) if code >= 500 && at.transient < MAX_TRANSIENT => {
+                at.transient += 1;
+                Ok(Outcome::RetryAfter(backoff(at.transient)))
+            }
+            _ => Err(StreamError::Telegram { code: e.code, name: e.name.clone() }),
         }
     }
 }
