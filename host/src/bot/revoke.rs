@@ -4,8 +4,12 @@
 use grammers_client::update::Message;
 
 use super::UpdateContext;
-use super::dispatch::say;
 use crate::links::LinkSigner;
+use crate::telegram::outbox::Draft;
+
+async fn say(ctx: &UpdateContext, m: &Message, text: &str) {
+    ctx.say(m.peer_id().bot_api_dialog_id_unchecked(), Draft::text(text).reply_to(m.id())).await;
+}
 
 pub async fn command(ctx: &UpdateContext, m: &Message, user: i64, admin: bool, args: &str) {
     let usage = "Usage: /revoke <link> — a stream, download or watch link of a file you sent.";

@@ -17,6 +17,7 @@ pub mod markup;
 pub mod outbound;
 pub mod readers;
 pub mod registry;
+mod scope;
 pub mod services;
 pub mod shortener;
 mod state;

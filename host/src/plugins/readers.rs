@@ -17,7 +17,7 @@ use moka::future::Cache;
 
 use super::bindings::types::{HostError, Permission};
 use super::grants::Grants;
-use super::state::CallScope;
+use super::scope::CallScope;
 
 const FRESH: Duration = Duration::from_secs(60);
 

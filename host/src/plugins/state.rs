@@ -10,36 +10,14 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use super::bindings::types::{Event, HostError, Permission};
+use super::bindings::types::{HostError, Permission};
 use super::grants::Grants;
 use super::guest_clock::GuestClock;
+pub use super::scope::CallScope;
 use super::services::ImportServices;
 
 /// Bytes of stdout/stderr kept per call (a guest's panic message is well within).
 pub const OUTPUT_CAPTURE: usize = 16 * 1024;
-
-/// Whom a call acts for: the event's user and chat (none for a wake-up), and whether the user
-/// is an admin. Imports that touch a user's data or a chat check against it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CallScope {
-    pub user: Option<i64>,
-    pub chat: Option<i64>,
-    pub admin: bool,
-}
-
-impl CallScope {
-    pub fn of(event: &Event) -> CallScope {
-        let (user, chat, admin) = match event {
-            Event::Command(c) => (Some(c.user_id), Some(c.chat_id), c.is_admin),
-            Event::Callback(c) => (Some(c.user_id), Some(c.chat_id), c.is_admin),
-            Event::FileReceived(f) | Event::FileGate(f) => (Some(f.user_id), Some(f.chat_id), f.is_admin),
-            Event::FileReplied(f) => (Some(f.user_id), Some(f.chat_id), false),
-            Event::Text(t) => (Some(t.user_id), Some(t.chat_id), false),
-            Event::WakeUp(_) => (None, None, false),
-        };
-        CallScope { user, chat, admin }
-    }
-}
 
 /// Memory for the whole call: every linear memory and table of every instance counted together
 /// (a component can hold several), against one budget.
