@@ -286,3 +286,20 @@ async fn a_one_mib_get_file_kills_the_grammers_connection() {
     assert_eq!(half.bytes.len(), 512 * 1024);
     assert!(bot.client.invoke(&ask(1024 * 1024)).await.is_err(), "a 1 MiB answer is too big for grammers");
 }
+
+/// Bots made through BotFather at run time log in with the real client; a revoked token ends
+/// the bot's session (AUTH_KEY_UNREGISTERED) and no longer logs in (ACCESS_TOKEN_INVALID).
+#[tokio::test]
+async fn botfather_bots_log_in_and_lose_their_session_when_revoked() {
+    let w = world().await;
+    let (bot, token, _) = w.h.new_bot(w.user, "Clone").expect("BotFather makes a bot");
+    let b = signed_in(&w.h, &token).await;
+    let me = b.client.get_me().await.expect("the new bot is logged in");
+    assert_eq!(me.id().bare_id(), Some(bot));
+    w.h.revoke_token(bot).expect("revoked");
+    let ended = b.client.get_me().await.expect_err("the session ended with the token");
+    assert!(ended.to_string().contains("AUTH_KEY_UNREGISTERED"), "{ended}");
+    let again = connect(&w.h, &token);
+    let refused = again.client.bot_sign_in(&token, &w.h.address().api_hash).await.expect_err("the old token is dead");
+    assert!(refused.to_string().contains("ACCESS_TOKEN_INVALID"), "{refused}");
+}

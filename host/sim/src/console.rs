@@ -14,7 +14,9 @@ commands:
   file PATH [CAPTION]    the user sends a file (videos by extension: .mp4 .mkv .webm)
   press MSG_ID DATA      the user presses the inline button with callback DATA
   show                   every message the bot sent to the user
-  bot N                  talk to the N-th bot (1-based) of those given with --bot
+  bot N | bot @NAME      talk to the N-th bot (1-based) of those given with --bot, or any by name
+  newbot NAME            ask BotFather for a new bot: prints its token
+  forward MSG_ID         forward BotFather's message MSG_ID to the bot you talk to
   fault RULE             inject a fault, e.g. upload.getFile=flood:5,times=2
   fault                  list the armed faults
   fault clear            disarm every fault
@@ -28,22 +30,31 @@ pub async fn talk(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
     let mut bot = bots.first().copied().unwrap_or_default();
     let printer = {
         let h = h.clone();
-        let bots = bots.clone();
+        let numbered = bots.clone();
         tokio::spawn(async move {
-            let mut seen = vec![0usize; bots.len()];
+            // Every bot's messages to the user, bots made later (BotFather's, a clone's) too.
+            let mut seen: std::collections::HashMap<AccountId, usize> = std::collections::HashMap::new();
             loop {
                 let _ = h
                     .wait_for(Duration::from_secs(3600), "changes", |s| {
-                        bots.iter().zip(&seen).any(|(b, n)| s.messages_from(*b, user).len() > *n).then_some(())
+                        s.bots()
+                            .iter()
+                            .any(|b| s.messages_from(*b, user).len() > seen.get(b).copied().unwrap_or(0))
+                            .then_some(())
                     })
                     .await;
-                for (i, b) in bots.iter().enumerate() {
-                    let all = h.messages_from(*b, user);
-                    for m in &all[seen[i]..] {
-                        println!("bot {} → you (message {}):", i + 1, m.id);
+                for b in h.bots() {
+                    let all = h.messages_from(b, user);
+                    let n = seen.entry(b).or_default();
+                    for m in &all[*n..] {
+                        let who = match numbered.iter().position(|x| *x == b) {
+                            Some(i) => format!("bot {}", i + 1),
+                            None => h.username_of(b).map(|u| format!("@{u}")).unwrap_or_else(|| format!("bot {b}")),
+                        };
+                        println!("{who} → you (message {}):", m.id);
                         print_message(m);
                     }
-                    seen[i] = all.len();
+                    *n = all.len();
                 }
             }
         })
@@ -75,12 +86,32 @@ pub async fn talk(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
                 }
                 Ok(String::new())
             }
-            "bot" => match rest.trim().parse::<usize>().ok().and_then(|n| bots.get(n.wrapping_sub(1))) {
-                Some(b) => {
-                    bot = *b;
-                    Ok(format!("talking to bot {}", rest.trim()))
+            "bot" => {
+                let found = match rest.trim() {
+                    name if name.starts_with('@') => h.bot_named(name),
+                    n => n.parse::<usize>().ok().and_then(|n| bots.get(n.wrapping_sub(1))).copied(),
+                };
+                match found {
+                    Some(b) => {
+                        bot = b;
+                        Ok(format!("talking to {}", rest.trim()))
+                    }
+                    None => Err(format!("no such bot (give 1 to {} or an @username)", bots.len())),
                 }
-                None => Err(format!("there are {} bots", bots.len())),
+            }
+            "newbot" => match h.new_bot(user, rest.trim()) {
+                Ok((b, token, _)) => Ok(format!(
+                    "BotFather made @{}; its token: {token}\n(forward BotFather's message with `forward N`, or send the token)",
+                    h.username_of(b).unwrap_or_default()
+                )),
+                Err(e) => Err(e.to_string()),
+            },
+            "forward" => match rest.trim().parse::<i32>() {
+                Ok(id) => h
+                    .forward_from_botfather(user, id, bot)
+                    .map(|m| format!("forwarded (message {m})"))
+                    .map_err(|e| e.to_string()),
+                Err(_) => Err("usage: forward MSG_ID (a message of your chat with BotFather)".into()),
             },
             "fault" => fault(&h, rest.trim()),
             "link" => link(&h, rest),

@@ -9,6 +9,7 @@
 //! the knobs, `address` how a bot in another process finds the simulator.
 
 mod api;
+pub mod botfather;
 pub mod chat_limit;
 pub mod cli;
 mod conn;

@@ -24,6 +24,8 @@ pub enum SimError {
     NoSuchButton,
     #[error("timed out waiting for {0}")]
     Timeout(&'static str),
+    #[error("the username @{0} is taken")]
+    Taken(String),
 }
 
 impl From<super::api::RpcErr> for SimError {
@@ -134,7 +136,13 @@ fn buttons(markup: &Option<tl::enums::ReplyMarkup>) -> Vec<Vec<SeenButton>> {
 }
 
 impl SimHandle {
-    fn new_account(&self, first_name: &str, username: Option<&str>, token: Option<&str>) -> AccountId {
+    pub(crate) fn new_account(
+        &self,
+        first_name: &str,
+        username: Option<&str>,
+        bot: bool,
+        token: Option<&str>,
+    ) -> AccountId {
         let mut world = self.shared.world();
         let id = 7_000_000_000 + world.fresh_id();
         world.accounts.insert(
@@ -144,7 +152,7 @@ impl SimHandle {
                 access_hash: rand::random(),
                 first_name: first_name.into(),
                 username: username.map(str::to_string),
-                bot: token.is_some(),
+                bot,
                 token: token.map(str::to_string),
                 home_dc: 2,
                 pts: 1,
@@ -165,11 +173,11 @@ impl SimHandle {
 
     /// Registers a bot; its token is what `auth.importBotAuthorization` accepts.
     pub fn add_bot(&self, token: &str, username: &str, name: &str) -> AccountId {
-        self.new_account(name, Some(username), Some(token))
+        self.new_account(name, Some(username), true, Some(token))
     }
 
     pub fn add_user(&self, first_name: &str, username: Option<&str>) -> AccountId {
-        self.new_account(first_name, username, None)
+        self.new_account(first_name, username, false, None)
     }
 
     /// A broadcast channel administered by `admins` (the bin channel is one).
