@@ -188,14 +188,15 @@ mod tests {
         assert!(matches!(h.new_bot(user, "Films"), Err(SimError::Taken(_))), "usernames are unique");
         // Forwarded to the host bot, it carries BotFather as its origin.
         h.forward_from_botfather(user, msg, host).expect("forwarded");
-        let world = h.shared.world();
-        let fwd = world.private.iter().rev().find(|m| m.recipient == host).expect("delivered");
-        let from = match &fwd.body.fwd_from {
-            Some(tl::enums::MessageFwdHeader::Header(f)) => f.from_id.clone(),
-            None => None,
+        let from = {
+            let world = h.shared.world();
+            let fwd = world.private.iter().rev().find(|m| m.recipient == host).expect("delivered");
+            match &fwd.body.fwd_from {
+                Some(tl::enums::MessageFwdHeader::Header(f)) => f.from_id.clone(),
+                None => None,
+            }
         };
         assert_eq!(from, Some(render::peer_user(BOTFATHER_ID)));
-        drop(world);
         assert!(h.forward_from_botfather(user, 999, host).is_err());
         // A revoked token no longer logs in; the new one does.
         let new = h.revoke_token(bot).expect("revoked");
