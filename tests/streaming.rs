@@ -204,6 +204,15 @@ async fn head_validators_and_non_ascii_names() {
     assert_eq!(status_of(&["-r", "0-9", "-H", &format!("If-Range: {etag}"), &links.stream]).await, 206);
     assert_eq!(status_of(&["-r", "0-9", "-H", &format!("If-Range: {modified}"), &links.stream]).await, 206);
     assert_eq!(status_of(&["-I", "-r", "0-9", "-H", "If-Range: \"other\"", &links.stream]).await, 200);
+    // An If-Range that is neither an entity tag nor a date, or a weak tag, never matches.
+    for garbage in ["garbage", "W/\"x\"", &format!("W/{etag}")] {
+        let h = format!("If-Range: {garbage}");
+        assert_eq!(status_of(&["-I", "-r", "0-9", "-H", &h, &links.stream]).await, 200, "{garbage}");
+    }
+    // Range numbers past 2⁶⁴−1: a last byte there is the end of the file, a first byte there is
+    // past it.
+    assert_eq!(status_of(&["-I", "-r", "0-99999999999999999999", &links.stream]).await, 206);
+    assert_eq!(status_of(&["-I", "-r", "18446744073709551616-", &links.stream]).await, 416);
 
     // Forged and broken links.
     let token_at = links.stream.find("/stream/").expect("path") + "/stream/".len();
