@@ -466,3 +466,19 @@ async fn webdriver(wd: &str, path: &str, body: serde_json::Value) -> serde_json:
         curl(&["-H", "Content-Type: application/json", "-d", &body.to_string(), &format!("{wd}{path}")]).await;
     serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
 }
+
+/// When every download connection rests longer than a chunk may wait, the client gets 503 with
+/// Retry-After before any header of a 200 (not a 200 reset after 0 bytes), and /readyz says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn resting_connections_answer_503_before_any_header() {
+    let size = 2 * MIB;
+    let Some((host, links)) = with_video("resting.mkv", size, 23).await else { return };
+    // Every connection of every bot is told to wait two minutes: past the 60 s chunk deadline.
+    host.w.h.inject(FaultRule::new("upload.getFile", Fault::FloodWait(120)).times(1000));
+    assert_eq!(status_of(&[&links.stream]).await, 503);
+    assert_eq!(status_of(&["-r", "100-", &links.stream]).await, 503, "a range too");
+    let got = headers(&[&links.stream]).await;
+    assert!(header(&got, "retry-after").is_some_and(|s| s.parse::<u32>().is_ok_and(|s| s >= 60)), "{got:?}");
+    assert_eq!(status_of(&[&format!("{}/readyz", host.base)]).await, 503, "readiness follows the connections");
+    host.stop().await;
+}

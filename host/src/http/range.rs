@@ -111,15 +111,7 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for h in [
-            "bytes",
-            "bytes=",
-            "bytes=abc",
-            "bytes=5-1",
-            "bytes=-",
-            "bytes=1-2-3",
-            "bytes=+1-2",
-        ] {
+        for h in ["bytes", "bytes=", "bytes=abc", "bytes=5-1", "bytes=-", "bytes=1-2-3", "bytes=+1-2"] {
             assert!(decide(Some(h), 100).is_err(), "{h}");
         }
     }

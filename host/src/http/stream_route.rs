@@ -163,7 +163,16 @@ async fn serve(
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return r;
         };
-        let stream = st.streamer.body(props, part.start, part.end).map(move |chunk| {
+        // The first bytes come before any header: when they cannot come (every connection rests
+        // past the chunk deadline, the file is gone), the client gets 503 with Retry-After (or
+        // 410, 502) instead of a 200 that is reset after 0 bytes.
+        let mut chunks = Box::pin(st.streamer.body(props, part.start, part.end));
+        let first = match chunks.next().await {
+            Some(Ok(b)) => b,
+            Some(Err(e)) => return stream_error(&e),
+            None => bytes::Bytes::new(),
+        };
+        let stream = futures_util::stream::once(async move { Ok(first) }).chain(chunks).map(move |chunk| {
             // The slot lives as long as the body does.
             let _held = &slot;
             chunk.map_err(|e| {

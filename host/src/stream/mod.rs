@@ -99,8 +99,9 @@ impl ByteStreamer {
         self.upstream.props.get(message_id).await
     }
 
+    /// A connection can fetch now: there is one, and not every one is resting.
     pub fn is_ready(&self) -> bool {
-        !self.upstream.pool.is_empty()
+        !self.upstream.pool.is_empty() && self.upstream.pool.all_resting().is_none()
     }
 
     pub fn loads(&self) -> Vec<(String, u64)> {

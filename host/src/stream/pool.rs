@@ -119,6 +119,11 @@ impl Pool {
         self.conns.is_empty()
     }
 
+    /// When every connection rests (FLOOD_WAIT or quarantine): how long until the first is back.
+    pub fn all_resting(&self) -> Option<Duration> {
+        self.conns.iter().map(|c| c.blocked_for()).min().filter(|d| !d.is_zero())
+    }
+
     /// The connection with the fewest bytes outstanding that may be used now, for a request of
     /// `bytes`; if every one rests, how long until the first is back.
     pub fn pick(&self, bytes: usize) -> Result<(Arc<Connection>, Busy), Duration> {
