@@ -482,3 +482,25 @@ async fn resting_connections_answer_503_before_any_header() {
     assert_eq!(status_of(&[&format!("{}/readyz", host.base)]).await, 503, "readiness follows the connections");
     host.stop().await;
 }
+
+/// A dropped MTProto connection with a window of requests in flight is one failure, counted in
+/// `beamgram_upstream_errors_total`, and does not take the connection out of rotation: the
+/// stream goes on at once and completes byte-exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_dropped_connection_is_one_failure() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host_with(|c, _| c.stream.connections_per_dc = 1).await;
+    let size = 8 * MIB;
+    let links = host.send(seeded_video("dropped.mkv", size, 24)).await;
+    // The window has several requests in flight when the connection drops.
+    host.w.h.inject(FaultRule::new("upload.getFile", Fault::DropConnection).skip(4).times(1));
+    let (st, body) = curl(&[&links.stream]).await;
+    assert!(st.success() && body == seeded_range(24, 0, size), "the stream completes byte-exact");
+    assert_eq!(host.w.h.faults_fired(), 1);
+    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).await.1).expect("utf8");
+    assert_eq!(metric(&metrics, "beamgram_upstream_errors_total"), Some(1.0), "one drop, one failure:\n{metrics}");
+    assert_eq!(status_of(&[&format!("{}/readyz", host.base)]).await, 200, "the connection was not quarantined");
+    host.stop().await;
+}

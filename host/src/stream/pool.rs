@@ -21,6 +21,9 @@ use tokio::time::Instant;
 /// Consecutive failures after which a connection sits out for [`QUARANTINE`].
 const FAILURES_BEFORE_QUARANTINE: u32 = 3;
 const QUARANTINE: Duration = Duration::from_secs(30);
+/// Failures this close together are one event: a dropped connection fails every request in
+/// flight on it at once, and that is one failure, not eight.
+const ONE_EVENT_MS: u64 = 1000;
 
 pub struct Connection {
     pub name: String,
@@ -33,6 +36,8 @@ pub struct Connection {
     /// Until when Telegram asked this connection to wait (ms since the pool's epoch).
     blocked_until_ms: AtomicU64,
     failures: AtomicU32,
+    /// When the last counted failure happened (ms since the epoch, plus one; 0: never).
+    last_failure_ms: AtomicU64,
     /// DCs this connection's session is authorized on besides home (export/import done).
     pub authorized: Mutex<HashSet<i32>>,
     epoch: Instant,
@@ -67,17 +72,30 @@ impl Connection {
         tracing::info!(connection = %self.name, secs, "FLOOD_WAIT: connection rests");
     }
 
-    pub fn failed(&self) {
+    /// A request failed without an answer (dropped, timed out). Whether it was counted: the
+    /// other requests that fail with it in the same moment are the same event.
+    pub fn failed(&self) -> bool {
+        let now = self.now_ms() + 1;
+        let last = self.last_failure_ms.load(Relaxed);
+        if !is_new_event(last, now) || self.last_failure_ms.compare_exchange(last, now, Relaxed, Relaxed).is_err() {
+            return false;
+        }
         if self.failures.fetch_add(1, Relaxed) + 1 >= FAILURES_BEFORE_QUARANTINE {
             self.blocked_until_ms.fetch_max(self.now_ms() + QUARANTINE.as_millis() as u64, Relaxed);
             self.failures.store(0, Relaxed);
             tracing::warn!(connection = %self.name, "keeps failing; out of rotation for {QUARANTINE:?}");
         }
+        true
     }
 
     pub fn succeeded(&self) {
         self.failures.store(0, Relaxed);
     }
+}
+
+/// Whether a failure at `now` is a new event after the one counted at `last` (0: none yet).
+fn is_new_event(last: u64, now: u64) -> bool {
+    last == 0 || now.saturating_sub(last) >= ONE_EVENT_MS
 }
 
 pub struct Pool {
@@ -107,6 +125,7 @@ impl Pool {
                     bytes_in_flight: AtomicUsize::new(0),
                     blocked_until_ms: AtomicU64::new(0),
                     failures: AtomicU32::new(0),
+                    last_failure_ms: AtomicU64::new(0),
                     authorized: Mutex::new(HashSet::new()),
                     epoch,
                 }));
@@ -165,5 +184,15 @@ fn clone_session(d: &SessionData) -> SessionData {
         dc_options: d.dc_options.clone(),
         updates_state: Default::default(),
         ..SessionData::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn failures_in_one_moment_are_one_event() {
+        assert!(super::is_new_event(0, 5), "the first failure counts");
+        assert!(!super::is_new_event(1000, 1200), "the rest of a drop's in-flight requests do not");
+        assert!(super::is_new_event(1000, 2000), "a later failure counts again");
     }
 }

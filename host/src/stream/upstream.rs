@@ -119,7 +119,10 @@ impl Upstream {
                 return Err(StreamError::upstream(e));
             }
             at.transient += 1;
-            conn.failed();
+            if conn.failed() {
+                // Counted once per event: a dropped connection fails all its requests at once.
+                self.metrics.upstream_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             tracing::debug!(connection = %conn.name, "getFile failed ({e}); retrying");
             return Ok(Outcome::RetryAfter(backoff(at.transient)));
         };
