@@ -504,3 +504,38 @@ async fn one_dropped_connection_is_one_failure() {
     assert_eq!(status_of(&[&format!("{}/readyz", host.base)]).await, 200, "the connection was not quarantined");
     host.stop().await;
 }
+
+/// A client that stops reading mid-body is disconnected after `http.stall_timeout_secs`, and its
+/// per-address slot (and the blocks buffered for it) are freed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stalled_reader_is_disconnected_and_frees_its_slot() {
+    use tokio::io::AsyncWriteExt;
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host_with(|c, _| {
+        c.http.max_streams_per_ip = 1;
+        c.http.stall_timeout_secs = 2;
+    })
+    .await;
+    // Larger than what socket buffers can absorb, so the response cannot finish on its own.
+    let links = host.send(seeded_video("stalled.mkv", 256 * MIB, 25)).await;
+    let addr = host.base.trim_start_matches("http://").to_string();
+    let path = links.stream.trim_start_matches(&host.base).to_string();
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    stalled.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).await.expect("request");
+    // It reads nothing from here on. While it holds the slot, another stream is refused…
+    let metrics = format!("{}/metrics", host.base);
+    let held = eventually(Duration::from_secs(10), async || {
+        metric(&String::from_utf8_lossy(&curl(&[&metrics]).await.1), "beamgram_active_streams") == Some(1.0)
+    })
+    .await;
+    assert!(held, "the stalled client's stream opened");
+    assert_eq!(status_of(&["-r", "0-99", &links.stream]).await, 429);
+    // …until the stall timeout cuts it off.
+    let freed =
+        eventually(Duration::from_secs(20), async || status_of(&["-r", "0-99", &links.stream]).await == 206).await;
+    assert!(freed, "the stalled stream was cut and its slot freed");
+    drop(stalled);
+    host.stop().await;
+}

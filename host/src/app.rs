@@ -169,6 +169,7 @@ impl App {
             drain: Duration::from_secs(h.drain_secs),
             max_streams_per_ip: h.max_streams_per_ip,
             metrics_token: h.metrics_token.clone(),
+            stall_timeout: Duration::from_secs(h.stall_timeout_secs),
         };
         let state = HttpState::new(self.streamer.clone(), self.signer.clone(), self.revoked.clone(), http_settings);
         let ctx = Arc::new(UpdateContext::new(

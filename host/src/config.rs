@@ -76,6 +76,8 @@ pub struct HttpConfig {
     pub drain_secs: u64,
     /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
     pub metrics_token: String,
+    /// A client that reads nothing of a stream for this long is disconnected, freeing its slot.
+    pub stall_timeout_secs: u64,
 }
 
 impl Default for HttpConfig {
@@ -88,6 +90,7 @@ impl Default for HttpConfig {
             header_timeout_secs: 10,
             drain_secs: 10,
             metrics_token: String::new(),
+            stall_timeout_secs: 60,
         }
     }
 }
@@ -336,9 +339,13 @@ impl Config {
         if !(1..=16).contains(&st.connections_per_dc) {
             return Err(bad("stream.connections_per_dc", format!("must be 1 to 16, got {}", st.connections_per_dc)));
         }
-        if st.chunk_deadline_secs == 0 || self.http.max_streams_per_ip == 0 || self.http.header_timeout_secs == 0 {
+        if st.chunk_deadline_secs == 0
+            || self.http.max_streams_per_ip == 0
+            || self.http.header_timeout_secs == 0
+            || self.http.stall_timeout_secs == 0
+        {
             return Err(bad(
-                "stream.chunk_deadline_secs / http.max_streams_per_ip / http.header_timeout_secs",
+                "stream.chunk_deadline_secs / http.max_streams_per_ip / http.header_timeout_secs / http.stall_timeout_secs",
                 "must be at least 1",
             ));
         }

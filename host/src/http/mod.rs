@@ -7,6 +7,7 @@ pub mod content_type;
 mod health;
 mod player;
 pub mod range;
+mod stall;
 mod stream_route;
 
 use std::collections::HashMap;
@@ -40,6 +41,8 @@ pub struct HttpSettings {
     pub max_streams_per_ip: usize,
     /// `/metrics` wants `Authorization: Bearer <this>` when set.
     pub metrics_token: String,
+    /// A client that reads nothing of a response for this long is disconnected.
+    pub stall_timeout: Duration,
 }
 
 pub struct HttpState {
@@ -141,7 +144,8 @@ pub async fn serve(listener: TcpListener, state: Arc<HttpState>, shutdown: impl 
                 Ok::<_, Infallible>(resp)
             }
         });
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let io = TokioIo::new(stall::StallGuard::new(stream, state.settings.stall_timeout));
+        let conn = graceful.watch(http.serve_connection(io, service));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(client = %addr, "connection ended: {e}");
