@@ -3,10 +3,6 @@
 //! its token in their chat with BotFather; they can forward that message to another bot (a
 //! file-store bot's `/clone`), and BotFather can revoke a token (the bot's sessions end).
 
-use std::collections::HashSet;
-
-use grammers_tl_types as tl;
-
 use super::address;
 use super::api::send;
 use super::crypto::AuthKey;
@@ -36,20 +32,10 @@ impl SimHandle {
     /// BotFather itself, made on first use.
     fn botfather(&self) {
         let mut world = self.shared.world();
-        world.accounts.entry(BOTFATHER_ID).or_insert_with(|| Account {
-            id: BOTFATHER_ID,
-            access_hash: rand::random(),
-            first_name: "BotFather".into(),
-            username: Some("BotFather".into()),
-            bot: true,
-            token: None,
-            home_dc: 2,
-            pts: 1,
-            next_msg_id: 0,
-            log: Vec::new(),
-            blocked: HashSet::new(),
-            commands: Vec::new(),
-        });
+        world
+            .accounts
+            .entry(BOTFATHER_ID)
+            .or_insert_with(|| Account::new(BOTFATHER_ID, "BotFather", Some("BotFather"), true, None));
     }
 
     /// `user` asks BotFather for a bot called `name`: it exists at once, as `@<name>_bot` (or
@@ -88,22 +74,8 @@ impl SimHandle {
         if m.sender != BOTFATHER_ID {
             return Err(SimError::NotFound("a message from BotFather"));
         }
-        let header = tl::types::MessageFwdHeader {
-            imported: false,
-            saved_out: false,
-            from_id: Some(render::peer_user(BOTFATHER_ID)),
-            from_name: None,
-            date: m.date,
-            channel_post: None,
-            post_author: None,
-            saved_from_peer: None,
-            saved_from_msg_id: None,
-            saved_from_id: None,
-            saved_from_name: None,
-            saved_date: None,
-            psa_type: None,
-        };
-        let body = Body { text: m.body.text.clone(), fwd_from: Some(header.into()), ..Body::default() };
+        let header = render::forward_header(render::peer_user(BOTFATHER_ID), m.date, None);
+        let body = Body { text: m.body.text.clone(), fwd_from: Some(header), ..Body::default() };
         Ok(send::private(&self.shared, &mut world, user, to, None, body, None)?.1)
     }
 
@@ -170,6 +142,8 @@ impl SimHandle {
 
 #[cfg(test)]
 mod tests {
+    use grammers_tl_types as tl;
+
     use super::*;
 
     #[tokio::test]

@@ -301,6 +301,26 @@ fn message(world: &World, h: Header, body: &Body) -> tl::enums::Message {
     .into()
 }
 
+/// "Forwarded from": where a copied message came from (`post`: the channel post's id).
+pub fn forward_header(from: tl::enums::Peer, date: i32, post: Option<i32>) -> tl::enums::MessageFwdHeader {
+    tl::types::MessageFwdHeader {
+        imported: false,
+        saved_out: false,
+        from_id: Some(from),
+        from_name: None,
+        date,
+        channel_post: post,
+        post_author: None,
+        saved_from_peer: None,
+        saved_from_msg_id: None,
+        saved_from_id: None,
+        saved_from_name: None,
+        saved_date: None,
+        psa_type: None,
+    }
+    .into()
+}
+
 pub fn peer_user(id: i64) -> tl::enums::Peer {
     tl::types::PeerUser { user_id: id }.into()
 }

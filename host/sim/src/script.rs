@@ -145,23 +145,7 @@ impl SimHandle {
     ) -> AccountId {
         let mut world = self.shared.world();
         let id = 7_000_000_000 + world.fresh_id();
-        world.accounts.insert(
-            id,
-            Account {
-                id,
-                access_hash: rand::random(),
-                first_name: first_name.into(),
-                username: username.map(str::to_string),
-                bot,
-                token: token.map(str::to_string),
-                home_dc: 2,
-                pts: 1,
-                next_msg_id: 0,
-                log: Vec::new(),
-                blocked: HashSet::new(),
-                commands: Vec::new(),
-            },
-        );
+        world.accounts.insert(id, Account::new(id, first_name, username, bot, token));
         if let Some(token) = token {
             for (dc, _) in &self.shared.dcs {
                 let key = AuthKey::new(address::derive_key(&self.shared.seed, token, *dc));

@@ -36,6 +36,26 @@ pub struct Account {
     pub commands: Vec<(String, String)>,
 }
 
+impl Account {
+    /// A fresh account on DC 2 with an empty message box.
+    pub fn new(id: AccountId, first_name: &str, username: Option<&str>, bot: bool, token: Option<&str>) -> Account {
+        Account {
+            id,
+            access_hash: rand::random(),
+            first_name: first_name.into(),
+            username: username.map(str::to_string),
+            bot,
+            token: token.map(str::to_string),
+            home_dc: 2,
+            pts: 1,
+            next_msg_id: 0,
+            log: Vec::new(),
+            blocked: HashSet::new(),
+            commands: Vec::new(),
+        }
+    }
+}
+
 /// An update as it was pushed, kept so a client that missed it can catch up.
 #[derive(Clone, Debug)]
 pub struct Logged {

@@ -167,24 +167,7 @@ pub fn forward_messages(
         body.edit_date = None;
         body.grouped_id = None;
         if body.fwd_from.is_none() && !req.drop_author {
-            body.fwd_from = Some(
-                tl::types::MessageFwdHeader {
-                    imported: false,
-                    saved_out: false,
-                    from_id: Some(origin),
-                    from_name: None,
-                    date,
-                    channel_post: post,
-                    post_author: None,
-                    saved_from_peer: None,
-                    saved_from_msg_id: None,
-                    saved_from_id: None,
-                    saved_from_name: None,
-                    saved_date: None,
-                    psa_type: None,
-                }
-                .into(),
-            );
+            body.fwd_from = Some(render::forward_header(origin, date, post));
         }
         if req.drop_author {
             body.fwd_from = None;
