@@ -539,3 +539,57 @@ async fn a_stalled_reader_is_disconnected_and_frees_its_slot() {
     drop(stalled);
     host.stop().await;
 }
+
+/// Connections idling in their headers (slowloris) from one address take that address's share
+/// only: another address still downloads; when all connections are taken, new ones get 503
+/// (not an exhausted process), and places come back when the idlers go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slowloris_takes_its_share_only_and_a_full_server_answers_503() {
+    use tokio::io::AsyncWriteExt;
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host_with(|c, _| {
+        c.http.max_connections_per_ip = 4;
+        c.http.max_connections = 8;
+        c.http.header_timeout_secs = 30;
+    })
+    .await;
+    let size = MIB;
+    let links = host.send(seeded_video("busy.mkv", size, 26)).await;
+    let addr: std::net::SocketAddr = host.base.trim_start_matches("http://").parse().expect("addr");
+    let idler = |from: &'static str| async move {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind(format!("{from}:0").parse().expect("bind address")).expect("bind");
+        let mut s = socket.connect(addr).await.expect("connect");
+        // Half a request line, then nothing: a slowloris.
+        s.write_all(b"GET /healthz HT").await.expect("write");
+        s
+    };
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(idler("127.0.0.1").await);
+    }
+    let from = |ip: &str| vec!["--interface".to_string(), ip.to_string()];
+    let ask = |extra: Vec<String>, url: String| async move {
+        let mut args: Vec<&str> = extra.iter().map(String::as_str).collect();
+        args.push(&url);
+        status_of(&args).await
+    };
+    let refused =
+        eventually(Duration::from_secs(5), async || ask(from("127.0.0.1"), links.stream.clone()).await == 429).await;
+    assert!(refused, "the slowloris address holds its share: a fifth connection from it gets 429");
+    let (st, body) = curl(&["--interface", "127.0.0.2", &links.stream]).await;
+    assert!(st.success() && body == seeded_range(26, 0, size), "another address still downloads");
+    for _ in 0..4 {
+        held.push(idler("127.0.0.3").await);
+    }
+    let full =
+        eventually(Duration::from_secs(5), async || ask(from("127.0.0.4"), links.stream.clone()).await == 503).await;
+    assert!(full, "eight held in all: the server answers 503");
+    drop(held);
+    let back =
+        eventually(Duration::from_secs(5), async || ask(from("127.0.0.4"), links.stream.clone()).await == 200).await;
+    assert!(back, "the places come back when the idlers go");
+    host.stop().await;
+}

@@ -54,7 +54,10 @@ async fn start(adjust: impl FnOnce(&mut Config)) -> Bench {
     c.telegram.bin_channel = bin;
     c.http.bind = "127.0.0.1".into();
     c.http.port = 0;
+    // Every benchmark client comes from 127.0.0.1: lift the per-address caps.
     c.http.max_streams_per_ip = 5000;
+    c.http.max_connections_per_ip = 5000;
+    c.http.max_connections = 5000;
     c.storage.data_dir = std::env::temp_dir().join(format!("beamgram-bench-{}-{}", std::process::id(), rand_u32()));
     c.plugins.dir = c.storage.data_dir.join("no-plugins");
     adjust(&mut c);

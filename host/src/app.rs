@@ -170,6 +170,8 @@ impl App {
             max_streams_per_ip: h.max_streams_per_ip,
             metrics_token: h.metrics_token.clone(),
             stall_timeout: Duration::from_secs(h.stall_timeout_secs),
+            max_connections_per_ip: h.max_connections_per_ip,
+            max_connections: h.max_connections,
         };
         let state = HttpState::new(self.streamer.clone(), self.signer.clone(), self.revoked.clone(), http_settings);
         let ctx = Arc::new(UpdateContext::new(

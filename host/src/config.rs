@@ -79,6 +79,9 @@ pub struct HttpConfig {
     pub metrics_token: String,
     /// A client that reads nothing of a stream for this long is disconnected, freeing its slot.
     pub stall_timeout_secs: u64,
+    /// Connections one client address may hold open (more get 429), and all of them (503).
+    pub max_connections_per_ip: usize,
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
@@ -92,6 +95,8 @@ impl Default for HttpConfig {
             drain_secs: 10,
             metrics_token: String::new(),
             stall_timeout_secs: 60,
+            max_connections_per_ip: 128,
+            max_connections: 4096,
         }
     }
 }
@@ -344,9 +349,11 @@ impl Config {
             || self.http.max_streams_per_ip == 0
             || self.http.header_timeout_secs == 0
             || self.http.stall_timeout_secs == 0
+            || self.http.max_connections_per_ip == 0
+            || self.http.max_connections == 0
         {
             return Err(bad(
-                "stream.chunk_deadline_secs / http.max_streams_per_ip / http.header_timeout_secs / http.stall_timeout_secs",
+                "stream.chunk_deadline_secs / http.max_streams_per_ip / http.header_timeout_secs / http.stall_timeout_secs / http.max_connections(_per_ip)",
                 "must be at least 1",
             ));
         }

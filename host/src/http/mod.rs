@@ -3,6 +3,7 @@
 //! mini-redis style: [`run`] takes a bound listener and a shutdown future; on shutdown it stops
 //! accepting and gives open streams a deadline to finish.
 
+mod conn_limit;
 pub mod content_type;
 mod health;
 mod player;
@@ -43,6 +44,9 @@ pub struct HttpSettings {
     pub metrics_token: String,
     /// A client that reads nothing of a response for this long is disconnected.
     pub stall_timeout: Duration,
+    /// Connections held open at once, per client address and in all.
+    pub max_connections_per_ip: usize,
+    pub max_connections: usize,
 }
 
 pub struct HttpState {
@@ -117,6 +121,7 @@ pub async fn serve(listener: TcpListener, state: Arc<HttpState>, shutdown: impl 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(state.settings.header_timeout);
+    let limits = conn_limit::ConnLimits::new(state.settings.max_connections_per_ip, state.settings.max_connections);
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {
@@ -130,6 +135,15 @@ pub async fn serve(listener: TcpListener, state: Arc<HttpState>, shutdown: impl 
                     continue;
                 }
             },
+        };
+        let admitted = match limits.admit(addr.ip()) {
+            Ok(a) => a,
+            Err(refusal) => {
+                // Best effort and never waiting: the answer fits any socket buffer.
+                let _ = stream.try_write(refusal.answer());
+                tracing::debug!(client = %addr, ?refusal, "connection refused");
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
@@ -150,6 +164,7 @@ pub async fn serve(listener: TcpListener, state: Arc<HttpState>, shutdown: impl 
             if let Err(e) = conn.await {
                 tracing::debug!(client = %addr, "connection ended: {e}");
             }
+            drop(admitted);
         });
     }
     drop(listener);
