@@ -32,6 +32,24 @@ async fn with_video(name: &str, size: u64, seed: u64) -> Option<(Host, Links)> {
     Some((host, links))
 }
 
+/// A host whose one address may hold one stream, with a 256 MiB file: larger than socket
+/// buffers absorb, so a stream of it stays open while its reader is slow or stalled.
+async fn one_slot_host(adjust: impl FnOnce(&mut beamgram::config::Config), name: &str) -> (Host, Links) {
+    let host = host_with(|c, _| {
+        c.http.max_streams_per_ip = 1;
+        adjust(c);
+    })
+    .await;
+    let links = host.send(seeded_video(name, 256 * MIB, 21)).await;
+    (host, links)
+}
+
+/// Waits (up to 10 s) until the host serves exactly one stream.
+async fn stream_opened(host: &Host) -> bool {
+    eventually(Duration::from_secs(10), async || metric(&host.metrics().await, "beamgram_active_streams") == Some(1.0))
+        .await
+}
+
 fn temp_file(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("beamgram-stream-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -253,7 +271,7 @@ async fn expired_file_reference_mid_stream_is_refreshed() {
     assert!(st.success());
     assert_eq!(host.w.h.faults_fired(), 1, "the fault really fired");
     assert!(body == seeded_range(15, 0, size), "bytes differ after the refresh");
-    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).await.1).expect("utf8");
+    let metrics = host.metrics().await;
     assert!(metrics.contains("beamgram_file_reference_refreshes_total 1"), "{metrics}");
     // One lookup for the link, one refresh however many chunks hit the stale reference.
     assert_eq!(host.w.h.calls("channels.getMessages", None), 2);
@@ -270,7 +288,7 @@ async fn flood_wait_mid_stream_is_waited_out() {
     assert!(st.success());
     assert!(host.w.h.faults_fired() >= 4);
     assert!(body == seeded_range(16, 0, size));
-    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).await.1).expect("utf8");
+    let metrics = host.metrics().await;
     let waits = metric(&metrics, "beamgram_flood_waits_total").expect("the FLOOD_WAIT counter is exported");
     assert!(waits >= 4.0, "every FLOOD_WAIT is counted: {waits}\n{metrics}");
     host.stop().await;
@@ -421,25 +439,14 @@ async fn per_address_stream_cap_and_header_timeout() {
     if !tool("curl", "curl") {
         return;
     }
-    let host = host_with(|c, _| {
-        c.http.max_streams_per_ip = 1;
-        c.http.header_timeout_secs = 1;
-    })
-    .await;
-    // Larger than what socket buffers can absorb, so the slow reader's stream stays open.
-    let links = host.send(seeded_video("capped.mkv", 256 * MIB, 21)).await;
+    let (host, links) = one_slot_host(|c| c.http.header_timeout_secs = 1, "capped.mkv").await;
     // A slow reader holds the one slot.
     let mut slow = tokio::process::Command::new("curl")
         .args(["-sS", "-o", "/dev/null", "--limit-rate", "64k", &links.stream])
         .spawn()
         .expect("curl starts");
     // Only once its stream is open (asking earlier could take the slot from it).
-    let metrics = format!("{}/metrics", host.base);
-    let opened = eventually(Duration::from_secs(5), async || {
-        metric(&String::from_utf8_lossy(&curl(&[&metrics]).await.1), "beamgram_active_streams") == Some(1.0)
-    })
-    .await;
-    assert!(opened, "the slow reader's stream opened");
+    assert!(stream_opened(&host).await, "the slow reader's stream opened");
     let refused =
         eventually(Duration::from_secs(5), async || status_of(&["-r", "0-99", &links.stream]).await == 429).await;
     assert!(refused, "a second stream from the same address is refused (429)");
@@ -499,7 +506,7 @@ async fn one_dropped_connection_is_one_failure() {
     let (st, body) = curl(&[&links.stream]).await;
     assert!(st.success() && body == seeded_range(24, 0, size), "the stream completes byte-exact");
     assert_eq!(host.w.h.faults_fired(), 1);
-    let metrics = String::from_utf8(curl(&[&format!("{}/metrics", host.base)]).await.1).expect("utf8");
+    let metrics = host.metrics().await;
     assert_eq!(metric(&metrics, "beamgram_upstream_errors_total"), Some(1.0), "one drop, one failure:\n{metrics}");
     assert_eq!(status_of(&[&format!("{}/readyz", host.base)]).await, 200, "the connection was not quarantined");
     host.stop().await;
@@ -513,24 +520,13 @@ async fn a_stalled_reader_is_disconnected_and_frees_its_slot() {
     if !tool("curl", "curl") {
         return;
     }
-    let host = host_with(|c, _| {
-        c.http.max_streams_per_ip = 1;
-        c.http.stall_timeout_secs = 2;
-    })
-    .await;
-    // Larger than what socket buffers can absorb, so the response cannot finish on its own.
-    let links = host.send(seeded_video("stalled.mkv", 256 * MIB, 25)).await;
+    let (host, links) = one_slot_host(|c| c.http.stall_timeout_secs = 2, "stalled.mkv").await;
     let addr = host.base.trim_start_matches("http://").to_string();
     let path = links.stream.trim_start_matches(&host.base).to_string();
     let mut stalled = tokio::net::TcpStream::connect(&addr).await.expect("connect");
     stalled.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).await.expect("request");
     // It reads nothing from here on. While it holds the slot, another stream is refused…
-    let metrics = format!("{}/metrics", host.base);
-    let held = eventually(Duration::from_secs(10), async || {
-        metric(&String::from_utf8_lossy(&curl(&[&metrics]).await.1), "beamgram_active_streams") == Some(1.0)
-    })
-    .await;
-    assert!(held, "the stalled client's stream opened");
+    assert!(stream_opened(&host).await, "the stalled client's stream opened");
     assert_eq!(status_of(&["-r", "0-99", &links.stream]).await, 429);
     // …until the stall timeout cuts it off.
     let freed =

@@ -90,6 +90,11 @@ impl Host {
         self.w.h.wait_for_message(self.w.bot, self.w.user, n, Duration::from_secs(30)).await.expect("bot answers")
     }
 
+    /// The `/metrics` text the host serves.
+    pub async fn metrics(&self) -> String {
+        String::from_utf8_lossy(&curl(&[&format!("{}/metrics", self.base)]).await.1).into_owned()
+    }
+
     /// Counts a bot message that arrived without being asked for (admin notices).
     pub fn expect_extra(&self) -> usize {
         self.replies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1

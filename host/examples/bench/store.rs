@@ -6,12 +6,9 @@ use std::time::{Duration, Instant};
 
 use beamgram::storage::{SeenUser, Store};
 
-const N: usize = 2000;
+use super::pct;
 
-fn pct(v: &mut [Duration], p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p) as usize]
-}
+const N: usize = 2000;
 
 async fn measure(store: &Store) -> Vec<(&'static str, Duration, Duration)> {
     let session = "x".repeat(2500); // about what a bot's session serialises to
