@@ -355,15 +355,10 @@ impl SimHandle {
     }
 
     /// Sends callback data of the user's choosing for a message of the bot's, as a modified
-    /// client can (Telegram does not check the data against the message's buttons).
-    pub async fn press_forged(
-        &self,
-        user: AccountId,
-        msg_id: i32,
-        data: &[u8],
-        timeout: Duration,
-    ) -> Result<CallbackAnswer, SimError> {
-        self.callback(user, msg_id, data, timeout, false).await
+    /// client can (Telegram does not check the data against the message's buttons); waits up
+    /// to 30 s for the answer.
+    pub async fn press_forged(&self, user: AccountId, msg_id: i32, data: &[u8]) -> Result<CallbackAnswer, SimError> {
+        self.callback(user, msg_id, data, Duration::from_secs(30), false).await
     }
 
     async fn callback(

@@ -156,6 +156,12 @@ impl PluginHost {
 
     /// Loads or replaces the plugin in `path`. On any error the running version (if any) stays.
     pub async fn load(&self, path: &Path) -> Result<Arc<Loaded>, LoadError> {
+        let manifest = grants::read_manifest(&self.settings.dir).await;
+        self.load_listed(path, &manifest).await
+    }
+
+    /// [`PluginHost::load`] with the folder's first-party manifest already read.
+    async fn load_listed(&self, path: &Path, manifest: &HashMap<String, [u8; 32]>) -> Result<Arc<Loaded>, LoadError> {
         let _one_at_a_time = self.loading.lock().await;
         let shown = path.display().to_string();
         let bytes = tokio::fs::read(path).await.map_err(|source| LoadError::Read { path: shown.clone(), source })?;
@@ -209,7 +215,7 @@ impl PluginHost {
         }
         self.check_names(&shown, path, &info)?;
         let requested: Vec<Permission> = info.permissions.iter().map(|r| r.permission).collect();
-        let first_party = grants::read_manifest(&self.settings.dir).await.get(&info.name) == Some(&hash);
+        let first_party = manifest.get(&info.name) == Some(&hash);
         let offered = if self.settings.grant_requested {
             Grants::everything_requested(&requested, info.events)
         } else if let Some(g) = self.settings.grants.get(&info.name) {
@@ -308,7 +314,7 @@ impl PluginHost {
         files.sort();
         files.sort_by_key(|p| !manifest.contains_key(&grants::name_for_file(p)));
         for path in files {
-            if let Err(e) = self.load(&path).await {
+            if let Err(e) = self.load_listed(&path, &manifest).await {
                 tracing::error!("{e}");
                 errors.push(e);
             }
