@@ -119,7 +119,6 @@ impl App {
             signer: Some(signer.clone()),
             revoked: Some(revoked.clone()),
             username: main.username.clone(),
-            admins: config.access.admins.clone(),
             link_ttl_secs: config.links.ttl_secs,
             ban_revokes_links: config.access.ban_revokes_links,
             readers: crate::plugins::readers::Readers::new(main.client.clone(), bin_channel),

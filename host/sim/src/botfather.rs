@@ -79,12 +79,6 @@ impl SimHandle {
         Ok(send::private(&self.shared, &mut world, user, to, None, body, None)?.1)
     }
 
-    /// A message that looks like BotFather's but was written by the user (forged: no forward
-    /// header), sent to `to`.
-    pub fn send_lookalike(&self, user: AccountId, to: AccountId, username: &str, token: &str) -> Result<i32, SimError> {
-        self.send_text(user, to, &congratulations(username, token))
-    }
-
     /// BotFather revokes `bot`'s token: the old one no longer logs in, every session of the bot
     /// ends (AUTH_KEY_UNREGISTERED), and the new token is returned.
     pub fn revoke_token(&self, bot: AccountId) -> Result<String, SimError> {

@@ -32,8 +32,6 @@ pub struct BotImports {
     pub revoked: Option<Revocations>,
     /// Without the `@`; deep links are built from it.
     pub username: String,
-    /// Admins: they may batch any chat the bot reads, the bin channel included.
-    pub admins: Vec<i64>,
     /// `links.ttl_secs`: every link a plugin hands out expires like the host's own.
     pub link_ttl_secs: u64,
     /// `access.ban_revokes_links`.
