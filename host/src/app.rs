@@ -8,17 +8,16 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::bot::{self, UpdateContext};
+use crate::bot::clones::{Clones, Shared};
+use crate::bot::{self, Role, UpdateContext};
 use crate::config::{Config, ConfigError};
-use crate::http::{self, HttpSettings, HttpState};
+use crate::http::{self, CloneRoutes, HttpSettings, HttpState};
 use crate::links::{self, LinkSigner, Revocations};
 use crate::metrics::Metrics;
-use crate::plugins::services::{BotImports, ImportServices, ShortenerSettings};
+use crate::plugins::services::{BotImports, ImportServices};
 use crate::plugins::{Limits, PluginHost, PluginSettings};
 use crate::storage::Store;
-use crate::stream::pool::Pool;
-use crate::stream::props::PropsCache;
-use crate::stream::{ByteStreamer, StreamSettings};
+use crate::stream::ByteStreamer;
 use crate::telegram::outbox::Outbox;
 use crate::telegram::{BotClient, TelegramError};
 
@@ -50,6 +49,9 @@ pub struct App {
     revoked: Revocations,
     listener: TcpListener,
     public_url: String,
+    /// Users' clone bots, run beside the main one.
+    clones: Arc<Clones>,
+    routes: CloneRoutes,
 }
 
 impl App {
@@ -81,22 +83,13 @@ impl App {
         for b in std::iter::once(&main).chain(&helpers) {
             sessions.push((b.username.clone(), b.api_id(), b.snapshot().await));
         }
-        let st = &config.stream;
-        let pool = Pool::new(sessions, st.connections_per_dc);
-        let bin = bare_channel_id(config.telegram.bin_channel);
-        let props = PropsCache::new(
+        let streamer = Arc::new(ByteStreamer::for_channel(
+            sessions,
             main.client.clone(),
-            bin,
-            Duration::from_secs(st.props_cache_ttl_secs),
-            st.props_cache_entries,
+            config.telegram.bin_channel,
+            &config.stream,
             metrics.clone(),
-        );
-        let settings = StreamSettings {
-            window: st.window,
-            chunk_cache_bytes: st.chunk_cache_mib * 1024 * 1024,
-            chunk_deadline: Duration::from_secs(st.chunk_deadline_secs),
-        };
-        let streamer = Arc::new(ByteStreamer::new(pool, props, &settings, metrics.clone()));
+        ));
         let signer = LinkSigner::new(secret, config.telegram.bin_channel, config.links.hash_length, &public_url);
         tracing::info!(%public_url, "links point here");
         let t = &config.telegram;
@@ -105,14 +98,7 @@ impl App {
         let bin_channel = config.telegram.bin_channel;
         let outbox = Arc::new(Outbox::new(main.client.clone(), pacer, store.clone(), bin_channel));
         let revoked = Revocations::new(store.clone(), bin_channel);
-        let mut services = ImportServices::new(
-            store.clone(),
-            crate::plugins::outbound::Outbound::new(
-                config.plugins.http_allow.clone().into_iter().collect(),
-                &config.links.shortener_sites,
-            ),
-        );
-        services.bot = Some(BotImports {
+        let imports = BotImports {
             client: main.client.clone(),
             outbox: outbox.clone(),
             streamer: Some(streamer.clone()),
@@ -122,22 +108,46 @@ impl App {
             link_ttl_secs: config.links.ttl_secs,
             ban_revokes_links: config.access.ban_revokes_links,
             readers: crate::plugins::readers::Readers::new(main.client.clone(), bin_channel),
-        });
-        services.tags = crate::plugins::markup::CallbackTags::new(&signer.callback_key());
-        services.config = config.plugins.config.iter().map(|(k, v)| (k.clone(), v.as_text())).collect();
-        services.shortener = ShortenerSettings {
-            sites: config.links.shortener_sites.clone(),
-            scheme: config.links.shortener_scheme.clone(),
         };
+        let mut services = ImportServices::for_bot(store.clone(), &config, imports, Arc::default());
         services.stream_metrics = Some(metrics.clone());
-        let services = Arc::new(services);
-        let plugins = PluginHost::new(plugin_settings(&config), services)?;
+        services.builtins = bot::clones::commands::builtins(config.clones.enabled);
+        let plugins = PluginHost::new(plugin_settings(&config), Arc::new(services))?;
         if config.plugins.dir.is_dir() {
             plugins.load_dir().await;
         } else {
             tracing::warn!(dir = %config.plugins.dir.display(), "no plugin folder: only built-in behaviour (build plugins with `just plugins`)");
         }
-        Ok(App { config, main, helpers, streamer, signer, plugins, store, outbox, revoked, listener, public_url })
+        let routes = CloneRoutes::default();
+        let clones = Clones::new(Shared {
+            config: config.clone(),
+            store: store.clone(),
+            plugins: Some(plugins.clone()),
+            routes: routes.clone(),
+            metrics,
+            signer: signer.clone(),
+            main_outbox: outbox.clone(),
+            main_username: main.username.clone(),
+            reserved: std::iter::once(&config.telegram.bot_token)
+                .chain(&config.telegram.multi_tokens)
+                .filter_map(|t| bot::clones::token::bot_id(t))
+                .collect(),
+        });
+        Ok(App {
+            config,
+            main,
+            helpers,
+            streamer,
+            signer,
+            plugins,
+            store,
+            outbox,
+            revoked,
+            listener,
+            public_url,
+            clones,
+            routes,
+        })
     }
 
     pub fn bot_id(&self) -> i64 {
@@ -172,8 +182,14 @@ impl App {
             max_connections_per_ip: h.max_connections_per_ip,
             max_connections: h.max_connections,
         };
-        let state = HttpState::new(self.streamer.clone(), self.signer.clone(), self.revoked.clone(), http_settings);
-        let ctx = Arc::new(UpdateContext::new(
+        let state = HttpState::new(
+            self.streamer.clone(),
+            self.signer.clone(),
+            self.revoked.clone(),
+            self.routes.clone(),
+            http_settings,
+        );
+        let mut ctx = UpdateContext::new(
             &self.main,
             self.config.clone(),
             self.signer.clone(),
@@ -181,8 +197,11 @@ impl App {
             self.store.clone(),
             self.outbox.clone(),
             self.revoked.clone(),
-        ));
+        );
+        ctx.role = Role::Main { clones: self.config.clones.enabled.then(|| self.clones.clone()) };
+        let ctx = Arc::new(ctx);
         bot::dispatch::publish_commands(&ctx).await;
+        self.clones.start_all().await;
         let trigger = async {
             shutdown.await;
             let _ = stop_tx.send(true);
@@ -195,6 +214,7 @@ impl App {
             watcher,
             bot::scheduler::wake_plugins(ctx, stopped())
         );
+        self.clones.stop_all().await;
         self.streamer.close();
         self.main.close().await;
         for h in self.helpers {
@@ -251,9 +271,4 @@ async fn watch_plugins(enabled: bool, host: Arc<PluginHost>, ctx: Arc<UpdateCont
         }
     };
     tokio::join!(watching, reporting);
-}
-
-/// `-1001234567890` (Bot API style) → `1234567890` (MTProto).
-pub fn bare_channel_id(bot_api_id: i64) -> i64 {
-    -(bot_api_id + 1_000_000_000_000)
 }

@@ -4,6 +4,7 @@
 //! already have are accepted (`API_ID`, `BOT_TOKEN`, `BIN_CHANNEL`, `MULTI_TOKEN1`…), and a bad
 //! value is reported under the name the operator used.
 
+mod clones;
 mod legacy_env;
 mod masking;
 mod validate;
@@ -14,6 +15,8 @@ use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use clones::{ClonesConfig, DEFAULT_CLONE_PLUGINS};
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -23,6 +26,7 @@ pub struct Config {
     pub access: AccessConfig,
     pub stream: StreamConfig,
     pub plugins: PluginsConfig,
+    pub clones: ClonesConfig,
     pub storage: StorageConfig,
     pub log: LogConfig,
 }

@@ -4,6 +4,10 @@
 //! (and over the bin channel, so a link cannot be replayed against another one), cut to
 //! `links.hash_length` characters. Existing bots sign with nothing (a 6-hex hash of public data)
 //! or with guessable prefixes; a forged or altered link here fails a constant-time check.
+//!
+//! A clone bot's tokens start with its id and a dot (`<bot>.<payload><signature>`) so the HTTP
+//! side knows whose client reads the file, and its id is signed too: a token minted for one
+//! bot's file never opens another bot's, even with the same channel and message id.
 
 mod revocations;
 
@@ -28,6 +32,9 @@ pub struct LinkSigner {
     bin_channel: i64,
     hash_length: usize,
     base_url: String,
+    /// The clone these links belong to; `None` for the main bot (whose tokens have no prefix,
+    /// so links made before clones existed keep working).
+    bot: Option<i64>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -58,7 +65,18 @@ pub struct LinkSet {
 
 impl LinkSigner {
     pub fn new(secret: Vec<u8>, bin_channel: i64, hash_length: usize, base_url: &str) -> Self {
-        Self { secret, bin_channel, hash_length, base_url: base_url.trim_end_matches('/').to_string() }
+        Self { secret, bin_channel, hash_length, base_url: base_url.trim_end_matches('/').to_string(), bot: None }
+    }
+
+    /// The signer of clone `bot`'s links: same secret, its own bin channel and its id signed.
+    pub fn for_clone(&self, bot: i64, bin_channel: i64) -> LinkSigner {
+        LinkSigner { bin_channel, bot: Some(bot), ..self.clone() }
+    }
+
+    /// The clone a token belongs to (`None`: the main bot's, or not a token at all).
+    pub fn clone_of(token: &str) -> Option<i64> {
+        let (bot, _) = token.split_once('.')?;
+        bot.parse().ok().filter(|b: &i64| *b > 0)
     }
 
     fn signature(&self, payload: &[u8; PAYLOAD]) -> String {
@@ -69,6 +87,10 @@ impl LinkSigner {
         };
         mac.update(b"beamgram-link-v1");
         mac.update(&self.bin_channel.to_be_bytes());
+        if let Some(bot) = self.bot {
+            mac.update(b"clone");
+            mac.update(&bot.to_be_bytes());
+        }
         mac.update(payload);
         let mut sig = B64.encode(mac.finalize().into_bytes());
         sig.truncate(self.hash_length);
@@ -79,10 +101,15 @@ impl LinkSigner {
         let mut payload = [0u8; PAYLOAD];
         payload[..4].copy_from_slice(&(target.message_id as u32).to_be_bytes());
         payload[4..].copy_from_slice(&target.expires.to_be_bytes());
-        format!("{}{}", B64.encode(payload), self.signature(&payload))
+        let prefix = self.bot.map(|b| format!("{b}.")).unwrap_or_default();
+        format!("{prefix}{}{}", B64.encode(payload), self.signature(&payload))
     }
 
     pub fn verify(&self, token: &str, now: u64) -> Result<LinkTarget, LinkError> {
+        let token = match self.bot {
+            Some(bot) => token.strip_prefix(&format!("{bot}.")).ok_or(LinkError::Malformed)?,
+            None => token,
+        };
         if token.len() != PAYLOAD_CHARS + self.hash_length || !token.is_ascii() {
             return Err(LinkError::Malformed);
         }
@@ -172,6 +199,31 @@ mod tests {
         assert_eq!(LinkSigner::new(vec![8; 32], -1001, 16, "").verify(&token, 5), Err(LinkError::BadSignature));
         assert_eq!(s.verify("short", 5), Err(LinkError::Malformed));
         assert_eq!(s.verify(&format!("{}é", &token[..token.len() - 1]), 5), Err(LinkError::Malformed));
+    }
+
+    #[test]
+    fn a_clone_token_opens_that_clone_s_files_only() {
+        let main = signer();
+        let a = main.for_clone(111, -1001);
+        let b = main.for_clone(222, -1001);
+        let t = LinkTarget { message_id: 42, expires: 0 };
+        let token = a.token(t);
+        assert!(token.starts_with("111."), "{token}");
+        assert_eq!(LinkSigner::clone_of(&token), Some(111));
+        assert_eq!(a.verify(&token, 5), Ok(t));
+        // Same channel and message: the main bot and clone b refuse it, with or without the prefix.
+        assert_eq!(main.verify(&token, 5), Err(LinkError::Malformed));
+        assert_eq!(b.verify(&token, 5), Err(LinkError::Malformed));
+        let moved = format!("222.{}", &token[4..]);
+        assert_eq!(b.verify(&moved, 5), Err(LinkError::BadSignature));
+        assert_eq!(main.verify(&token[4..], 5), Err(LinkError::BadSignature));
+        // The main bot's tokens are unchanged by clones existing and open nothing of a clone's.
+        let m = main.token(t);
+        assert_eq!(LinkSigner::clone_of(&m), None);
+        assert_eq!(a.verify(&format!("111.{m}"), 5), Err(LinkError::BadSignature));
+        assert_eq!(LinkSigner::clone_of("0.abc"), None);
+        assert_eq!(LinkSigner::clone_of("x.abc"), None);
+        assert!(a.links(t, "f.mp4").watch.contains("/watch/111."));
     }
 
     #[test]

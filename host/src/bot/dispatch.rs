@@ -45,22 +45,19 @@ pub fn help_text(ctx: &UpdateContext, admin: bool) -> String {
     let mut out = String::from("What I can do:\n");
     out.push_str("• Send me a file: I answer with links to stream and download it.\n");
     out.push_str("/help — this list\n");
-    out.push_str("/revoke <link> — make a link of a file you sent stop working\n");
     let Some(host) = &ctx.plugins else { return out };
     let mut admin_lines = Vec::new();
-    for p in host.list() {
-        for c in &p.info.commands {
-            let line = format!("/{} — {}", c.name, c.description);
-            if c.admin_only {
-                admin_lines.push(line)
-            } else {
-                out.push_str(&line);
-                out.push('\n')
-            }
+    let plugin_commands = host.list().into_iter().flat_map(|p| p.info.commands.clone());
+    for c in plugin_commands.chain(host.services.builtins.iter().cloned()) {
+        let line = format!("/{} — {}", c.name, c.description);
+        if c.admin_only {
+            admin_lines.push(line)
+        } else {
+            out.push_str(&line);
+            out.push('\n')
         }
     }
     if admin {
-        admin_lines.push("/plugins — loaded plugins; /plugins reload".into());
         out.push_str("\nFor admins:\n");
         out.push_str(&admin_lines.join("\n"));
     }
@@ -74,13 +71,9 @@ pub async fn publish_commands(ctx: &UpdateContext) {
         tl::types::BotCommand { ephemeral: false, command: "help".into(), description: "What this bot can do".into() }
             .into(),
     ];
-    for p in host.list() {
-        for c in p.info.commands.iter().filter(|c| !c.admin_only) {
-            commands.push(
-                tl::types::BotCommand { ephemeral: false, command: c.name.clone(), description: c.description.clone() }
-                    .into(),
-            );
-        }
+    let plugin_commands = host.list().into_iter().flat_map(|p| p.info.commands.clone());
+    for c in plugin_commands.chain(host.services.builtins.iter().cloned()).filter(|c| !c.admin_only) {
+        commands.push(tl::types::BotCommand { ephemeral: false, command: c.name, description: c.description }.into());
     }
     let req = tl::functions::bots::SetBotCommands {
         scope: tl::enums::BotCommandScope::Default,
@@ -166,6 +159,11 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
     let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
     let admin = is_admin(ctx, user);
+    // Boxed, like the clone commands below: they log bots in and out, large futures that would
+    // otherwise sit in every text handler's frame.
+    if Box::pin(super::clones::commands::on_botfather_message(ctx, m)).await {
+        return true;
+    }
     let Some(cmd) = parse(m.text()) else {
         let Some(host) = &ctx.plugins else { return false };
         let wanting = host.wanting(EventKinds::TEXT);
@@ -192,7 +190,11 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
         super::revoke::command(ctx, m, user, admin, cmd.args).await;
         return true;
     }
-    if cmd.name == "plugins" && admin {
+    if Box::pin(super::clones::commands::on_command(ctx, m, user, admin, &cmd)).await {
+        return true;
+    }
+    // The plugin folder is the host's: a clone's owner is admin of their clone only.
+    if cmd.name == "plugins" && admin && matches!(ctx.role, super::Role::Main { .. }) {
         plugins_command(ctx, m, cmd.args).await;
         return true;
     }

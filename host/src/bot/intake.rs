@@ -95,6 +95,11 @@ async fn on_file(ctx: &UpdateContext, m: &Message, media: Media) -> Result<(), I
         ctx.say(chat, Draft::text("That kind of message has no file I can link to.").reply_to(m.id())).await;
         return Ok(());
     };
+    if ctx.config.telegram.bin_channel == 0 {
+        let sender = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
+        super::clones::owner::no_bin(ctx, chat, m.id(), sender).await;
+        return Ok(());
+    }
     let copy = match ctx.outbox.copy_to_bin(chat, m.id()).await {
         Ok(id) => id,
         Err(e) => {

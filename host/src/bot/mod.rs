@@ -2,6 +2,7 @@
 //! shutdown stops reading, lets running handlers finish (with a deadline) and saves state.
 
 mod actions;
+pub mod clones;
 pub mod dispatch;
 mod intake;
 mod revoke;
@@ -49,6 +50,16 @@ pub struct UpdateContext {
     pub users: Arc<UserGate>,
     /// Links revoked, checked by the HTTP side too.
     pub revoked: crate::links::Revocations,
+    /// The operator's bot or a user's clone.
+    pub role: Role,
+}
+
+/// Which bot an update loop runs.
+pub enum Role {
+    /// The operator's bot; `clones` is there when cloning is on.
+    Main { clones: Option<Arc<clones::Clones>> },
+    /// A user's clone, administered by its owner alone.
+    Clone { owner: i64, clones: std::sync::Weak<clones::Clones> },
 }
 
 impl UpdateContext {
@@ -69,7 +80,8 @@ impl UpdateContext {
             burst: a.user_burst,
             per_minute: a.user_per_minute,
         });
-        UpdateContext { client, config, signer, plugins, username, store, outbox, users, revoked }
+        let role = Role::Main { clones: None };
+        UpdateContext { client, config, signer, plugins, username, store, outbox, users, revoked, role }
     }
 
     /// A message from the host to `chat`.

@@ -59,6 +59,9 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if self.clones.token_check_secs == 0 {
+            return Err(bad("clones.token_check_secs", "must be at least 1"));
+        }
         let pl = &self.plugins;
         if pl.cpu_ms == 0 || pl.wall_secs == 0 || pl.memory_mib == 0 || pl.concurrency == 0 {
             return Err(bad("plugins.cpu_ms / wall_secs / memory_mib / concurrency", "must be at least 1"));

@@ -14,7 +14,7 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(st): State<Arc<HttpState>>) -> impl IntoResponse {
-    if st.streamer.is_ready() {
+    if st.main.streamer.is_ready() {
         (StatusCode::OK, "ready\n")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "no Telegram client is connected\n")
@@ -34,5 +34,6 @@ pub async fn metrics(State(st): State<Arc<HttpState>>, headers: HeaderMap) -> Re
                 .into_response();
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render(&st.streamer.loads())).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render(&st.main.streamer.loads()))
+        .into_response()
 }

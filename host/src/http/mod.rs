@@ -3,6 +3,7 @@
 //! mini-redis style: [`run`] takes a bound listener and a shutdown future; on shutdown it stops
 //! accepting and gives open streams a deadline to finish.
 
+pub mod bots;
 mod conn_limit;
 pub mod content_type;
 mod health;
@@ -28,6 +29,7 @@ use tower::ServiceExt;
 use crate::links::{LinkSigner, Revocations};
 use crate::metrics::Metrics;
 use crate::stream::ByteStreamer;
+pub use bots::{CloneRoutes, Served};
 
 /// The client's address, put in every request by the accept loop.
 #[derive(Clone, Copy, Debug)]
@@ -50,9 +52,10 @@ pub struct HttpSettings {
 }
 
 pub struct HttpState {
-    pub streamer: Arc<ByteStreamer>,
-    pub signer: LinkSigner,
-    pub revoked: Revocations,
+    /// The main bot's links (and the streamer `/readyz` and `/metrics` report on).
+    pub main: Arc<Served>,
+    /// The running clones' links.
+    pub clones: CloneRoutes,
     pub metrics: Arc<Metrics>,
     pub settings: HttpSettings,
     /// Open streams per client address, to cap what one address can hold open.
@@ -64,10 +67,18 @@ impl HttpState {
         streamer: Arc<ByteStreamer>,
         signer: LinkSigner,
         revoked: Revocations,
+        clones: CloneRoutes,
         settings: HttpSettings,
     ) -> Arc<HttpState> {
         let metrics = streamer.metrics.clone();
-        Arc::new(HttpState { streamer, signer, revoked, metrics, settings, streams_per_ip: Mutex::default() })
+        let main = Arc::new(Served { streamer, signer, revoked });
+        Arc::new(HttpState { main, clones, metrics, settings, streams_per_ip: Mutex::default() })
+    }
+
+    /// The bot whose links `token` is one of: a clone's when it names one that runs, else the
+    /// main bot's (whose signer then refuses a token of a clone that is not running).
+    pub fn served_for(&self, token: &str) -> Arc<Served> {
+        LinkSigner::clone_of(token).and_then(|bot| self.clones.get(bot)).unwrap_or_else(|| self.main.clone())
     }
 }
 

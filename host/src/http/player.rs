@@ -31,11 +31,11 @@ fn script_json(v: &serde_json::Value) -> String {
 }
 
 pub async fn handle(State(st): State<Arc<HttpState>>, Path(token): Path<String>) -> Response {
-    let (target, props) = match resolve(&st, &token).await {
+    let (served, target, props) = match resolve(&st, &token).await {
         Ok(found) => found,
         Err(r) => return r,
     };
-    let links = st.signer.links(target, &props.name);
+    let links = served.signer.links(target, &props.name);
     // Same-origin paths: the page works whatever name the server is reached by.
     let path = |url: &str| url.find("/stream/").map(|i| url[i..].to_string()).unwrap_or_default();
     let (mime, _) = served_as(&props.mime);

@@ -14,10 +14,11 @@ use futures_util::StreamExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
+use super::Served;
 use super::content_type;
 use super::range::{RangeDecision, decide};
 use super::{ClientIp, HttpState, StreamSlot};
-use crate::links::{LinkError, LinkTarget};
+use crate::links::{LinkError, LinkSigner, LinkTarget};
 use crate::stream::StreamError;
 use crate::stream::props::FileProps;
 
@@ -47,9 +48,9 @@ fn text(status: StatusCode, msg: impl Into<String>) -> Response {
     r
 }
 
-pub fn verify(st: &HttpState, token: &str) -> Result<LinkTarget, LinkError> {
+pub fn verify(signer: &LinkSigner, token: &str) -> Result<LinkTarget, LinkError> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    st.signer.verify(token, now)
+    signer.verify(token, now)
 }
 
 /// The answer a forged, broken or expired link deserves.
@@ -109,11 +110,12 @@ pub async fn handle(
     serve(st, token, q, method, headers, ip).await
 }
 
-/// The link's file, or the answer its token or file deserve (a revoked link: 410, checked
-/// once here, not per chunk).
-pub async fn resolve(st: &HttpState, token: &str) -> Result<(LinkTarget, Arc<FileProps>), Response> {
-    let target = verify(st, token).map_err(link_error)?;
-    match st.revoked.is_revoked(target.message_id).await {
+/// The link's bot and file, or the answer its token or file deserve (a revoked link: 410,
+/// checked once here, not per chunk).
+pub async fn resolve(st: &HttpState, token: &str) -> Result<(Arc<Served>, LinkTarget, Arc<FileProps>), Response> {
+    let served = st.served_for(token);
+    let target = verify(&served.signer, token).map_err(link_error)?;
+    match served.revoked.is_revoked(target.message_id).await {
         Ok(false) => {}
         Ok(true) => return Err(text(StatusCode::GONE, "this link was revoked")),
         Err(e) => {
@@ -121,8 +123,8 @@ pub async fn resolve(st: &HttpState, token: &str) -> Result<(LinkTarget, Arc<Fil
             return Err(text(StatusCode::SERVICE_UNAVAILABLE, "try again shortly"));
         }
     }
-    let props = st.streamer.props(target.message_id).await.map_err(|e| stream_error(&e))?;
-    Ok((target, props))
+    let props = served.streamer.props(target.message_id).await.map_err(|e| stream_error(&e))?;
+    Ok((served, target, props))
 }
 
 async fn serve(
@@ -133,8 +135,8 @@ async fn serve(
     headers: HeaderMap,
     Extension(ClientIp(ip)): Extension<ClientIp>,
 ) -> Response {
-    let props = match resolve(&st, &token).await {
-        Ok((_, p)) => p,
+    let (served, props) = match resolve(&st, &token).await {
+        Ok((s, _, p)) => (s, p),
         Err(r) => return r,
     };
     let (tag, modified) = (etag(&props), last_modified(&props));
@@ -166,7 +168,7 @@ async fn serve(
         // The first bytes come before any header: when they cannot come (every connection rests
         // past the chunk deadline, the file is gone), the client gets 503 with Retry-After (or
         // 410, 502) instead of a 200 that is reset after 0 bytes.
-        let mut chunks = Box::pin(st.streamer.body(props, part.start, part.end));
+        let mut chunks = Box::pin(served.streamer.body(props, part.start, part.end));
         let first = match chunks.next().await {
             Some(Ok(b)) => b,
             Some(Err(e)) => return stream_error(&e),

@@ -94,7 +94,7 @@ pub struct PluginSettings {
 
 pub struct PluginHost {
     engine: Arc<Engine>,
-    linker: Linker<PluginState>,
+    linker: Arc<Linker<PluginState>>,
     pub settings: PluginSettings,
     pub services: Arc<ImportServices>,
     plugins: Arc<Registry>,
@@ -114,7 +114,22 @@ impl PluginHost {
         Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
             .map_err(|e| LoadError::Runtime(e.to_string()))?;
         let plugins = services.registry.clone();
+        let linker = Arc::new(linker);
         Ok(Arc::new(PluginHost { engine, linker, settings, services, plugins, loading: tokio::sync::Mutex::new(()) }))
+    }
+
+    /// The same engine and compiled plugins, seen by another bot (a clone) through its own
+    /// services: its store, its Telegram client, and `services.registry`, a view limited to the
+    /// plugins it may run. Costs a few small allocations, not a compile.
+    pub fn for_bot(&self, services: Arc<ImportServices>) -> Arc<PluginHost> {
+        Arc::new(PluginHost {
+            engine: self.engine.clone(),
+            linker: self.linker.clone(),
+            settings: self.settings.clone(),
+            plugins: services.registry.clone(),
+            services,
+            loading: tokio::sync::Mutex::new(()),
+        })
     }
 
     pub fn list(&self) -> Vec<Arc<Loaded>> {

@@ -1,8 +1,11 @@
 //! The loaded plugins, shared by the plugin host (which swaps entries in and out) and the host
 //! services (which answer `bot.commands` and the statistics from it). Shared rather than
 //! reached through a back-pointer, so nothing points back up at its owner.
+//!
+//! A clone bot sees the same loaded plugins through a [`Registry::view`] limited to the ones
+//! the operator lets clones run: one compiled copy of each plugin, however many bots use it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
 use super::Loaded;
@@ -10,16 +13,31 @@ use super::bindings::types::{CommandSpec, EventKinds};
 
 #[derive(Default)]
 pub struct Registry {
-    plugins: RwLock<BTreeMap<String, Arc<Loaded>>>,
+    plugins: Arc<RwLock<BTreeMap<String, Arc<Loaded>>>>,
+    /// A view's names: only these plugins are seen through it (`None`: all of them).
+    only: Option<BTreeSet<String>>,
 }
 
 impl Registry {
+    /// The same plugins (swaps included, as they happen) limited to `names`.
+    pub fn view<S: AsRef<str>>(&self, names: &[S]) -> Registry {
+        let only = names.iter().map(|n| n.as_ref().to_string()).collect();
+        Registry { plugins: self.plugins.clone(), only: Some(only) }
+    }
+
+    fn seen(&self, name: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| o.contains(name))
+    }
+
     pub fn list(&self) -> Vec<Arc<Loaded>> {
-        self.plugins.read().map(|p| p.values().cloned().collect()).unwrap_or_default()
+        self.plugins
+            .read()
+            .map(|p| p.values().filter(|l| self.seen(&l.info.name)).cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<Loaded>> {
-        self.plugins.read().ok()?.get(name).cloned()
+        self.plugins.read().ok()?.get(name).filter(|_| self.seen(name)).cloned()
     }
 
     /// The plugin and spec answering `/name` (aliases included).

@@ -5,9 +5,11 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::bindings::types::CommandSpec;
 use super::markup::CallbackTags;
 use super::outbound::Outbound;
 use super::registry::Registry;
+use crate::config::Config;
 use crate::links::{LinkSigner, Revocations};
 use crate::metrics::Metrics;
 use crate::storage::Store;
@@ -95,6 +97,9 @@ pub struct ImportServices {
     pub tags: CallbackTags,
     /// Woken when a plugin schedules a wake-up, so the scheduler looks at the new due time.
     pub jobs_changed: tokio::sync::Notify,
+    /// The host's own commands in this bot (`/revoke`, `/clone`…), listed with the plugins'
+    /// in `bot.commands`, so /help and the command menu show them too.
+    pub builtins: Vec<CommandSpec>,
 }
 
 impl ImportServices {
@@ -112,6 +117,31 @@ impl ImportServices {
             registry: Arc::default(),
             tags: CallbackTags::random(),
             jobs_changed: tokio::sync::Notify::new(),
+            builtins: Vec::new(),
         }
     }
+
+    /// The services of a bot that runs: its store, its Telegram side, and what the
+    /// configuration says about plugins (settings, shorteners, reachable hosts).
+    pub fn for_bot(store: Store, config: &Config, bot: BotImports, registry: Arc<Registry>) -> ImportServices {
+        let outbound =
+            Outbound::new(config.plugins.http_allow.clone().into_iter().collect(), &config.links.shortener_sites);
+        let mut services = ImportServices::new(store, outbound);
+        if let Some(signer) = &bot.signer {
+            services.tags = CallbackTags::new(&signer.callback_key());
+        }
+        services.bot = Some(bot);
+        services.registry = registry;
+        services.config = config.plugins.config.iter().map(|(k, v)| (k.clone(), v.as_text())).collect();
+        services.shortener = ShortenerSettings {
+            sites: config.links.shortener_sites.clone(),
+            scheme: config.links.shortener_scheme.clone(),
+        };
+        services
+    }
+}
+
+/// A host command as the command list shows it.
+pub fn builtin(name: &str, description: &str, admin_only: bool) -> CommandSpec {
+    CommandSpec { name: name.into(), description: description.into(), aliases: Vec::new(), admin_only }
 }

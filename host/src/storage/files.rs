@@ -17,9 +17,10 @@ pub struct FileRecord<'a> {
 impl Store {
     pub async fn record_file(&self, f: &FileRecord<'_>) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO files (bin_channel, bin_message_id, sender_id, chat_id, message_id, name, mime, size, received_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bin_channel, bin_message_id) DO NOTHING",
+            "INSERT INTO files (bot, bin_channel, bin_message_id, sender_id, chat_id, message_id, name, mime, size, received_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bin_channel, bin_message_id) DO NOTHING",
         )
+        .bind(self.bot)
         .bind(f.bin_channel)
         .bind(f.bin_message_id)
         .bind(f.sender_id)
@@ -36,8 +37,10 @@ impl Store {
 
     /// (files, total bytes) recorded.
     pub async fn file_totals(&self) -> Result<(u64, u64), StoreError> {
-        let (n, bytes): (i64, i64) =
-            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files").fetch_one(&self.pool).await?;
+        let (n, bytes): (i64, i64) = sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files WHERE bot = ?")
+            .bind(self.bot)
+            .fetch_one(&self.pool)
+            .await?;
         Ok((n.max(0) as u64, bytes.max(0) as u64))
     }
 }
@@ -45,7 +48,8 @@ impl Store {
 impl Store {
     /// Who sent the file kept at this bin-channel message, if it was recorded.
     pub async fn file_sender(&self, bin_channel: i64, bin_message_id: i32) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT sender_id FROM files WHERE bin_channel = ? AND bin_message_id = ?")
+        Ok(sqlx::query_scalar("SELECT sender_id FROM files WHERE bot = ? AND bin_channel = ? AND bin_message_id = ?")
+            .bind(self.bot)
             .bind(bin_channel)
             .bind(bin_message_id)
             .fetch_optional(&self.pool)
@@ -71,11 +75,12 @@ impl Store {
     pub async fn revoke_files_of(&self, bin_channel: i64, sender: i64, by: i64) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "INSERT INTO revoked_files (bin_channel, bin_message_id, revoked_ms, revoked_by)
-             SELECT bin_channel, bin_message_id, ?, ? FROM files WHERE bin_channel = ? AND sender_id = ?
+             SELECT bin_channel, bin_message_id, ?, ? FROM files WHERE bot = ? AND bin_channel = ? AND sender_id = ?
              ON CONFLICT (bin_channel, bin_message_id) DO NOTHING",
         )
         .bind(now_ms())
         .bind(by)
+        .bind(self.bot)
         .bind(bin_channel)
         .bind(sender)
         .execute(&self.pool)

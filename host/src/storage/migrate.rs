@@ -4,8 +4,11 @@
 use super::StoreError;
 
 /// (version, SQL). Append only: a released migration never changes.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("migrations/0001_initial.sql")), (2, include_str!("migrations/0002_trust.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_initial.sql")),
+    (2, include_str!("migrations/0002_trust.sql")),
+    (3, include_str!("migrations/0003_clones.sql")),
+];
 
 pub async fn apply(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
     sqlx::query(

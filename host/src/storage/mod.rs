@@ -6,6 +6,7 @@
 //! portable; `DATABASE_URL` chooses the backend, so a PostgreSQL one slots in here without
 //! touching handlers or plugins.
 
+mod clones;
 mod files;
 mod jobs;
 mod kv;
@@ -20,10 +21,14 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub use clones::{CloneRecord, CloneState};
 pub use files::FileRecord;
 pub use jobs::Job;
 pub use kv::{MAX_KEY, MAX_KEYS, MAX_VALUE};
 pub use users::{SeenUser, StoredUser, UserCounts};
+
+/// The main bot's id in per-bot tables (clones use their Telegram id).
+pub const MAIN_BOT: i64 = 0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -39,10 +44,13 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
 }
 
-/// A handle on the database; cheap to clone.
+/// A handle on the database, seen as one bot (see [`Store::for_bot`]); cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     pool: sqlx::SqlitePool,
+    /// Whose users, settings, kv, jobs and files this handle reads and writes: 0 for the main
+    /// bot, a clone's Telegram id for that clone.
+    bot: i64,
 }
 
 impl Store {
@@ -92,7 +100,7 @@ impl Store {
             .await
             .map_err(|e| open_err(e.to_string()))?;
         migrate::apply(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, bot: MAIN_BOT })
     }
 
     /// A private database in memory, for unit tests and the benchmark.
@@ -101,7 +109,18 @@ impl Store {
         // One connection: each in-memory connection would be a database of its own.
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         migrate::apply(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, bot: MAIN_BOT })
+    }
+
+    /// The same database seen as `bot` (a clone's id, or [`MAIN_BOT`]): every per-bot table
+    /// (users, plugin settings, kv, jobs, files) is read and written for that bot only.
+    pub fn for_bot(&self, bot: i64) -> Store {
+        Store { pool: self.pool.clone(), bot }
+    }
+
+    /// The bot this handle is for.
+    pub fn bot(&self) -> i64 {
+        self.bot
     }
 
     pub async fn close(&self) {

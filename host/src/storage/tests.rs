@@ -204,3 +204,68 @@ async fn the_data_folder_and_database_are_owner_only() {
     s.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn each_bot_sees_only_its_own_users_settings_kv_jobs_and_files() {
+    let main = Store::in_memory().await.expect("store");
+    let (a, b) = (main.for_bot(5001), main.for_bot(5002));
+    let seen = |id| SeenUser { id, first_name: "U", last_name: "", username: None };
+    main.user_seen(&seen(1)).await.expect("main user");
+    a.user_seen(&seen(1)).await.expect("same person, clone a");
+    a.user_seen(&seen(2)).await.expect("clone a");
+    a.set_banned(1, true).await.expect("ban on a");
+    assert!(!main.user(1).await.expect("read").expect("there").banned, "a ban on a clone stays on it");
+    assert!(b.user(1).await.expect("read").is_none());
+    assert_eq!(a.user_counts().await.expect("count").total, 2);
+    assert_eq!(main.user_counts().await.expect("count").total, 1);
+    assert_eq!(b.users_after(0, 10).await.expect("page").len(), 0);
+
+    a.kv_set("p", "k", b"a").await.expect("kv a");
+    main.kv_set("p", "k", b"main").await.expect("kv main");
+    assert_eq!(a.kv_get("p", "k").await.expect("get").as_deref(), Some(&b"a"[..]));
+    assert_eq!(b.kv_get("p", "k").await.expect("get"), None);
+    assert_eq!(b.kv_keys("p", "", 10).await.expect("keys").len(), 0);
+    assert!(!b.kv_delete("p", "k").await.expect("delete"), "b cannot delete a's key");
+
+    a.set_user_setting("p", 1, "s", Some("a")).await.expect("setting");
+    assert_eq!(main.user_setting("p", 1, "s").await.expect("get"), None);
+
+    let job = a.job_add("p", 0, "x").await.expect("job");
+    assert!(main.jobs_due(i64::MAX, 10).await.expect("due").is_empty(), "the main scheduler never runs a's jobs");
+    assert!(!b.job_cancel("p", job).await.expect("cancel"), "b cannot cancel a's job");
+    b.job_done(job).await.expect("no-op");
+    assert_eq!(a.jobs_due(i64::MAX, 10).await.expect("due").len(), 1, "still there");
+
+    let f = FileRecord {
+        bin_channel: -1007,
+        bin_message_id: 3,
+        sender_id: 1,
+        chat_id: 1,
+        message_id: 1,
+        name: "f",
+        mime: "video/mp4",
+        size: 10,
+    };
+    a.record_file(&f).await.expect("file");
+    assert_eq!(a.file_totals().await.expect("totals"), (1, 10));
+    assert_eq!(main.file_totals().await.expect("totals"), (0, 0));
+    assert_eq!(main.file_sender(-1007, 3).await.expect("sender"), None);
+
+    main.clone_saved(5001, 77, "a_bot", "5001:secret").await.expect("clone");
+    main.delete_clone(5001).await.expect("delete");
+    assert!(a.user(2).await.expect("read").is_none() && a.kv_get("p", "k").await.expect("get").is_none());
+    assert_eq!(main.kv_get("p", "k").await.expect("get").as_deref(), Some(&b"main"[..]), "main untouched");
+}
+
+#[tokio::test]
+async fn a_bin_channel_belongs_to_one_clone() {
+    let s = Store::in_memory().await.expect("store");
+    s.clone_saved(1, 10, "one_bot", "1:x").await.expect("one");
+    s.clone_saved(2, 20, "two_bot", "2:y").await.expect("two");
+    assert!(s.set_clone_bin(1, -1005).await.expect("set"));
+    assert!(!s.set_clone_bin(2, -1005).await.expect("refused"));
+    assert!(s.set_clone_bin(1, -1005).await.expect("again, same clone"));
+    assert_eq!(s.clone_record(2).await.expect("read").expect("there").bin_channel, None);
+    let shown = format!("{:?}", s.clone_record(1).await.expect("read").expect("there"));
+    assert!(!shown.contains("1:x"), "the token never shows in debug output: {shown}");
+}

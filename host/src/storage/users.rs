@@ -56,12 +56,13 @@ impl Store {
     pub async fn user_seen(&self, u: &SeenUser<'_>) -> Result<StoredUser, StoreError> {
         let now = now_ms();
         let row = sqlx::query(
-            "INSERT INTO users (id, first_name, last_name, username, first_seen_ms, last_seen_ms)
-             VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+            "INSERT INTO users (bot, id, first_name, last_name, username, first_seen_ms, last_seen_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (bot, id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
                 username = excluded.username, last_seen_ms = excluded.last_seen_ms, blocked_bot = FALSE
              RETURNING *",
         )
+        .bind(self.bot)
         .bind(u.id)
         .bind(u.first_name)
         .bind(u.last_name)
@@ -74,13 +75,18 @@ impl Store {
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<StoredUser>, StoreError> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM users WHERE bot = ? AND id = ?")
+            .bind(self.bot)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(user).transpose()?)
     }
 
     /// Users in id order, for listings and broadcasts that resume by position.
     pub async fn users_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredUser>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?")
+        let rows = sqlx::query("SELECT * FROM users WHERE bot = ? AND id > ? ORDER BY id LIMIT ?")
+            .bind(self.bot)
             .bind(after_id)
             .bind(limit.min(1000))
             .fetch_all(&self.pool)
@@ -89,7 +95,8 @@ impl Store {
     }
 
     pub async fn users_page(&self, offset: u64, limit: u32) -> Result<Vec<StoredUser>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM users ORDER BY id LIMIT ? OFFSET ?")
+        let rows = sqlx::query("SELECT * FROM users WHERE bot = ? ORDER BY id LIMIT ? OFFSET ?")
+            .bind(self.bot)
             .bind(limit.min(1000))
             .bind(offset.min(i64::MAX as u64) as i64)
             .fetch_all(&self.pool)
@@ -100,8 +107,9 @@ impl Store {
     pub async fn user_counts(&self) -> Result<UserCounts, StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS total, COALESCE(SUM(banned), 0) AS banned, COALESCE(SUM(blocked_bot), 0) AS blocked
-             FROM users",
+             FROM users WHERE bot = ?",
         )
+        .bind(self.bot)
         .fetch_one(&self.pool)
         .await?;
         let n = |c: &str| row.try_get::<i64, _>(c).map(|v| v.max(0) as u64);
@@ -114,16 +122,18 @@ impl Store {
         let done = if banned {
             let now = now_ms();
             sqlx::query(
-                "INSERT INTO users (id, first_seen_ms, last_seen_ms, banned) VALUES (?, ?, ?, TRUE)
-                 ON CONFLICT (id) DO UPDATE SET banned = TRUE WHERE users.banned = FALSE",
+                "INSERT INTO users (bot, id, first_seen_ms, last_seen_ms, banned) VALUES (?, ?, ?, ?, TRUE)
+                 ON CONFLICT (bot, id) DO UPDATE SET banned = TRUE WHERE users.banned = FALSE",
             )
+            .bind(self.bot)
             .bind(id)
             .bind(now)
             .bind(now)
             .execute(&self.pool)
             .await?
         } else {
-            sqlx::query("UPDATE users SET banned = FALSE WHERE id = ? AND banned = TRUE")
+            sqlx::query("UPDATE users SET banned = FALSE WHERE bot = ? AND id = ? AND banned = TRUE")
+                .bind(self.bot)
                 .bind(id)
                 .execute(&self.pool)
                 .await?
@@ -134,9 +144,10 @@ impl Store {
     pub async fn set_verified_until(&self, id: i64, until_ms: Option<i64>) -> Result<(), StoreError> {
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO users (id, first_seen_ms, last_seen_ms, verified_until_ms) VALUES (?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET verified_until_ms = excluded.verified_until_ms",
+            "INSERT INTO users (bot, id, first_seen_ms, last_seen_ms, verified_until_ms) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (bot, id) DO UPDATE SET verified_until_ms = excluded.verified_until_ms",
         )
+        .bind(self.bot)
         .bind(id)
         .bind(now)
         .bind(now)
@@ -147,18 +158,25 @@ impl Store {
     }
 
     pub async fn set_blocked_bot(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET blocked_bot = TRUE WHERE id = ?").bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE users SET blocked_bot = TRUE WHERE bot = ? AND id = ?")
+            .bind(self.bot)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// One of `plugin`'s settings for a user.
     pub async fn user_setting(&self, plugin: &str, id: i64, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM plugin_user_settings WHERE plugin = ? AND user_id = ? AND key = ?")
-            .bind(plugin)
-            .bind(id)
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM plugin_user_settings WHERE bot = ? AND plugin = ? AND user_id = ? AND key = ?",
+        )
+        .bind(self.bot)
+        .bind(plugin)
+        .bind(id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Sets (or with `None` removes) one of `plugin`'s settings for a user; at most
@@ -179,15 +197,18 @@ impl Store {
             }
             Some(v) => {
                 let written = sqlx::query(
-                    "INSERT INTO plugin_user_settings (plugin, user_id, key, value)
-                     SELECT ?, ?, ?, ?
-                     WHERE (SELECT COUNT(*) FROM plugin_user_settings WHERE plugin = ? AND user_id = ? AND key <> ?) < ?
-                     ON CONFLICT (plugin, user_id, key) DO UPDATE SET value = excluded.value",
+                    "INSERT INTO plugin_user_settings (bot, plugin, user_id, key, value)
+                     SELECT ?, ?, ?, ?, ?
+                     WHERE (SELECT COUNT(*) FROM plugin_user_settings
+                            WHERE bot = ? AND plugin = ? AND user_id = ? AND key <> ?) < ?
+                     ON CONFLICT (bot, plugin, user_id, key) DO UPDATE SET value = excluded.value",
                 )
+                .bind(self.bot)
                 .bind(plugin)
                 .bind(id)
                 .bind(key)
                 .bind(v)
+                .bind(self.bot)
                 .bind(plugin)
                 .bind(id)
                 .bind(key)
@@ -199,12 +220,15 @@ impl Store {
                 }
             }
             None => {
-                sqlx::query("DELETE FROM plugin_user_settings WHERE plugin = ? AND user_id = ? AND key = ?")
-                    .bind(plugin)
-                    .bind(id)
-                    .bind(key)
-                    .execute(&self.pool)
-                    .await?;
+                sqlx::query(
+                    "DELETE FROM plugin_user_settings WHERE bot = ? AND plugin = ? AND user_id = ? AND key = ?",
+                )
+                .bind(self.bot)
+                .bind(plugin)
+                .bind(id)
+                .bind(key)
+                .execute(&self.pool)
+                .await?;
             }
         }
         Ok(())

@@ -95,6 +95,32 @@ impl ByteStreamer {
         }
     }
 
+    /// The streamer of one bin channel (`bin`, Bot API id): `bots` download (their sessions,
+    /// already authorized), `client` reads the messages' file properties.
+    pub fn for_channel(
+        bots: Vec<(String, i32, grammers_session::SessionData)>,
+        client: grammers_client::Client,
+        bin: i64,
+        config: &crate::config::StreamConfig,
+        metrics: Arc<Metrics>,
+    ) -> ByteStreamer {
+        let pool = Pool::new(bots, config.connections_per_dc);
+        let ttl = Duration::from_secs(config.props_cache_ttl_secs);
+        let props = PropsCache::new(
+            client,
+            crate::telegram::bare_channel_id(bin),
+            ttl,
+            config.props_cache_entries,
+            metrics.clone(),
+        );
+        let settings = StreamSettings {
+            window: config.window,
+            chunk_cache_bytes: config.chunk_cache_mib * 1024 * 1024,
+            chunk_deadline: Duration::from_secs(config.chunk_deadline_secs),
+        };
+        ByteStreamer::new(pool, props, &settings, metrics)
+    }
+
     pub async fn props(&self, message_id: i32) -> Result<Arc<FileProps>, StreamError> {
         self.upstream.props.get(message_id).await
     }

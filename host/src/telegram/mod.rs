@@ -33,6 +33,31 @@ pub enum TelegramError {
     Updates(String),
 }
 
+/// `-1001234567890` (Bot API style) → `1234567890` (MTProto).
+pub fn bare_channel_id(bot_api_id: i64) -> i64 {
+    -(bot_api_id + 1_000_000_000_000)
+}
+
+/// Whether Telegram refused a call because the bot's token or session is dead for good
+/// (revoked in @BotFather, the bot deleted): retrying cannot help, a new token can.
+pub fn token_is_dead(e: &grammers_client::InvocationError) -> bool {
+    match e {
+        grammers_client::InvocationError::Rpc(r) => {
+            r.code == 401
+                || [
+                    "ACCESS_TOKEN_INVALID",
+                    "ACCESS_TOKEN_EXPIRED",
+                    "AUTH_KEY_UNREGISTERED",
+                    "USER_DEACTIVATED",
+                    "BOT_INVALID",
+                ]
+                .iter()
+                .any(|n| r.name.starts_with(n))
+        }
+        _ => false,
+    }
+}
+
 /// One logged-in bot.
 pub struct BotClient {
     pub client: Client,

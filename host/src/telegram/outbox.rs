@@ -74,6 +74,9 @@ pub enum OutboxError {
     Telegram(InvocationError),
 }
 
+/// Every Telegram call in here is boxed: grammers' call futures are tens of KB, and unboxed they
+/// would sit inside every handler that sends something (debug builds overflowed the worker's
+/// stack once the clone commands added a few more levels).
 pub struct Outbox {
     client: Client,
     pacer: Arc<Pacer>,
@@ -172,7 +175,7 @@ impl Outbox {
                 m = m.reply_markup(ReplyMarkup { raw: k.raw.clone() });
             }
             self.pacer.ready(chat).await;
-            let sent = self.client.send_message(to, m).await;
+            let sent = Box::pin(self.client.send_message(to, m)).await;
             ids.push(self.noted(chat, sent).await?.id());
         }
         Ok(ids)
@@ -185,13 +188,13 @@ impl Outbox {
             m = m.reply_markup(k);
         }
         self.pacer.ready(chat).await;
-        let r = self.client.edit_message(peer(chat)?, message_id, m).await;
+        let r = Box::pin(self.client.edit_message(peer(chat)?, message_id, m)).await;
         self.noted(chat, r).await
     }
 
     pub async fn delete(&self, actor: Actor<'_>, chat: i64, ids: &[i32]) -> Result<(), OutboxError> {
         self.may_write(actor, chat)?;
-        let r = self.client.delete_messages(peer(chat)?, ids).await.map(drop);
+        let r = Box::pin(self.client.delete_messages(peer(chat)?, ids)).await.map(drop);
         self.noted(chat, r).await
     }
 
@@ -235,7 +238,7 @@ impl Outbox {
             from_ephemeral: false,
         };
         self.pacer.ready(to).await;
-        let r = self.client.invoke(&request).await;
+        let r = Box::pin(self.client.invoke(&request)).await;
         let updates = match self.noted(to, r).await? {
             tl::enums::Updates::Updates(u) => u.updates,
             tl::enums::Updates::Combined(u) => u.updates,
@@ -283,7 +286,7 @@ impl Outbox {
             .map_err(|e| OutboxError::Invalid(format!("upload failed: {e}")))?;
         let m = InputMessage::new().text(cut_text(&caption, 1024)).document(uploaded);
         self.pacer.ready(chat).await;
-        let r = self.client.send_message(to, m).await;
+        let r = Box::pin(self.client.send_message(to, m)).await;
         Ok(self.noted(chat, r).await?.id())
     }
 }

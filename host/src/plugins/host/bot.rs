@@ -17,6 +17,7 @@ impl Host for PluginState {
             .list()
             .iter()
             .flat_map(|p| p.info.commands.iter())
+            .chain(&self.services.builtins)
             .filter(|c| include_admin_only || !c.admin_only)
             .cloned()
             .collect())

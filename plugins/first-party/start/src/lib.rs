@@ -24,7 +24,6 @@ fn help_text(admin: bool) -> String {
         }
     }
     if admin {
-        admin_lines.push("/plugins — loaded plugins; /plugins reload".into());
         out.push_str("\nFor admins:\n");
         out.push_str(&admin_lines.join("\n"));
     }

@@ -1,0 +1,183 @@
+//! The clone bots this host runs for its users: owner, token, bin channel, welcome text and
+//! whether each should run. Global (not per bot): the main bot manages them.
+
+use sqlx::Row;
+
+use super::{Store, StoreError, now_ms};
+
+/// Whether a clone should run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloneState {
+    /// Started with the host.
+    Running,
+    /// Its owner stopped it (`/clone stop`); `/clone start` runs it again.
+    Stopped,
+    /// Telegram no longer accepts its token; a new token (`/clone <token>`) brings it back.
+    Revoked,
+}
+
+impl CloneState {
+    fn as_str(self) -> &'static str {
+        match self {
+            CloneState::Running => "running",
+            CloneState::Stopped => "stopped",
+            CloneState::Revoked => "revoked",
+        }
+    }
+
+    fn parse(s: &str) -> CloneState {
+        match s {
+            "running" => CloneState::Running,
+            "revoked" => CloneState::Revoked,
+            _ => CloneState::Stopped,
+        }
+    }
+}
+
+impl std::fmt::Display for CloneState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One clone as stored. `token` is a secret: never log or show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CloneRecord {
+    pub bot_id: i64,
+    pub owner_id: i64,
+    /// Without the `@`.
+    pub username: String,
+    pub token: String,
+    /// Bot API id (`-100…`) of the channel its files are kept in, once its owner set one.
+    pub bin_channel: Option<i64>,
+    pub welcome: Option<String>,
+    pub state: CloneState,
+    pub created_ms: i64,
+}
+
+impl std::fmt::Debug for CloneRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloneRecord")
+            .field("bot_id", &self.bot_id)
+            .field("owner_id", &self.owner_id)
+            .field("username", &self.username)
+            .field("token", &"<secret>")
+            .field("bin_channel", &self.bin_channel)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+fn record(row: &sqlx::sqlite::SqliteRow) -> Result<CloneRecord, sqlx::Error> {
+    Ok(CloneRecord {
+        bot_id: row.try_get("bot_id")?,
+        owner_id: row.try_get("owner_id")?,
+        username: row.try_get("username")?,
+        token: row.try_get("token")?,
+        bin_channel: row.try_get("bin_channel")?,
+        welcome: row.try_get("welcome")?,
+        state: CloneState::parse(&row.try_get::<String, _>("state")?),
+        created_ms: row.try_get("created_ms")?,
+    })
+}
+
+impl Store {
+    /// Records a new clone, or takes a revoked or stopped one of the same bot over with its new
+    /// token (keeping its bin channel, welcome and users).
+    pub async fn clone_saved(&self, bot_id: i64, owner: i64, username: &str, token: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO clones (bot_id, owner_id, username, token, state, created_ms) VALUES (?, ?, ?, ?, 'running', ?)
+             ON CONFLICT (bot_id) DO UPDATE SET owner_id = excluded.owner_id, username = excluded.username,
+                token = excluded.token, state = 'running'",
+        )
+        .bind(bot_id)
+        .bind(owner)
+        .bind(username)
+        .bind(token)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clone_record(&self, bot_id: i64) -> Result<Option<CloneRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM clones WHERE bot_id = ?").bind(bot_id).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(record).transpose()?)
+    }
+
+    /// Every clone, oldest first.
+    pub async fn clones(&self) -> Result<Vec<CloneRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM clones ORDER BY created_ms, bot_id").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn clones_of(&self, owner: i64) -> Result<Vec<CloneRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM clones WHERE owner_id = ? ORDER BY created_ms, bot_id")
+            .bind(owner)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn set_clone_state(&self, bot_id: i64, state: CloneState) -> Result<(), StoreError> {
+        sqlx::query("UPDATE clones SET state = ? WHERE bot_id = ?")
+            .bind(state.as_str())
+            .bind(bot_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the clone's bin channel; false when another clone keeps its files there already.
+    pub async fn set_clone_bin(&self, bot_id: i64, channel: i64) -> Result<bool, StoreError> {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT bot_id FROM clones WHERE bin_channel = ? AND bot_id <> ?")
+            .bind(channel)
+            .bind(bot_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if taken.is_some() {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE clones SET bin_channel = ? WHERE bot_id = ?")
+            .bind(channel)
+            .bind(bot_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
+    }
+
+    pub async fn set_clone_welcome(&self, bot_id: i64, welcome: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE clones SET welcome = ? WHERE bot_id = ?")
+            .bind(welcome)
+            .bind(bot_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets a clone: its record, its session and everything kept for its users, in one
+    /// transaction. Files stay in its owner's channel; their links stop working.
+    pub async fn delete_clone(&self, bot_id: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for sql in [
+            "DELETE FROM clones WHERE bot_id = ?",
+            "DELETE FROM sessions WHERE bot_id = ?",
+            "DELETE FROM users WHERE bot = ?",
+            "DELETE FROM plugin_user_settings WHERE bot = ?",
+            "DELETE FROM plugin_kv WHERE bot = ?",
+            "DELETE FROM jobs WHERE bot = ?",
+            "DELETE FROM files WHERE bot = ?",
+        ] {
+            sqlx::query(sql).bind(bot_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Users a clone has (for `/clones`), without a handle for that bot.
+    pub async fn clone_user_count(&self, bot_id: i64) -> Result<u64, StoreError> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE bot = ?").bind(bot_id).fetch_one(&self.pool).await?;
+        Ok(n.max(0) as u64)
+    }
+}
