@@ -235,3 +235,66 @@ async fn broadcast_resumes_after_kill_9_without_sending_twice() {
     bot_proc.stop();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A clone survives a `kill -9` of the host like the main bot: it runs again from its stored
+/// session (no second login), its files' links still stream, and its users are still its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_clone_comes_back_after_kill_9_without_logging_in_again() {
+    let w = world().await;
+    let (h, bot, owner) = (&w.h, w.bot, w.user);
+    let (dir, config) = setup(&w, "clone", "");
+    let bot_proc = Bot::start(&config);
+    bot_proc.ready().await;
+    let (clone, token, _) = h.new_bot(owner, "Survivor").expect("a bot");
+    h.send_text(owner, bot, &format!("/clone {token}")).expect("send");
+    expect(h, bot, owner, "the clone runs", |m| m.text.contains("is running")).await;
+    let channel = h.add_channel("survivor files", None, &[clone]);
+    h.send_text(owner, clone, &format!("/setbin {}", SimHandle::bot_api_channel_id(channel))).expect("send");
+    expect(h, clone, owner, "the channel is set", |m| m.text.starts_with("✅ Files will be kept")).await;
+    let file = small_file("kept.txt");
+    let want = file.content.read(0, file.content.len() as usize);
+    h.send_file(owner, clone, file, "").expect("send");
+    let reply = h
+        .wait_for(WAIT, "the links", |s| {
+            s.messages_from(clone, owner).into_iter().find(|m| !m.buttons.is_empty() && m.text.contains("kept.txt"))
+        })
+        .await
+        .unwrap_or_else(|_| {
+            panic!("no links from the clone: {:#?}\n{}", h.messages_from(clone, owner), bot_proc.log())
+        });
+    let download = reply
+        .buttons
+        .iter()
+        .flatten()
+        .find_map(|b| match b {
+            SeenButton::Url { text, url } if text.contains("Download") => Some(url.clone()),
+            _ => None,
+        })
+        .expect("a download button");
+    let logins_before = h.logins();
+    assert_eq!(logins_before, 2, "the main bot and the clone logged in once each");
+
+    bot_proc.kill();
+    let bot_proc = Bot::start(&config);
+    bot_proc.ready().await;
+    h.send_text(owner, clone, "/start").expect("send");
+    expect(h, clone, owner, "the clone answers after the restart", |m| m.text.contains("Send me any file")).await;
+    assert_eq!(h.logins(), logins_before, "no second login, for the main bot or the clone:\n{}", bot_proc.log());
+    // The link points at the restarted host's new port: same token, new address.
+    let port = bot_proc
+        .log()
+        .lines()
+        .find_map(|l| l.split_once("public_url=").map(|(_, u)| u.split_whitespace().next().unwrap_or("").to_string()))
+        .expect("the new address is logged");
+    let path = &download[download.find("/stream/").expect("a stream link")..];
+    let url = format!("{}{path}", port.trim_matches('"'));
+    if !common::host::tool("curl", "curl") {
+        bot_proc.stop();
+        return;
+    }
+    let got = std::process::Command::new("curl").args(["-sf", &url]).output().expect("curl runs");
+    assert!(got.status.success(), "{url} answers after the restart:\n{}", bot_proc.log());
+    assert!(got.stdout == want, "byte-exact after the restart");
+    bot_proc.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}

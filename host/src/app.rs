@@ -190,7 +190,7 @@ impl App {
             http_settings,
         );
         let mut ctx = UpdateContext::new(
-            &self.main,
+            (self.main.client.clone(), self.main.username.clone()),
             self.config.clone(),
             self.signer.clone(),
             Some(self.plugins.clone()),
@@ -209,7 +209,7 @@ impl App {
         let watcher = watch_plugins(self.config.plugins.watch, self.plugins.clone(), ctx.clone(), stopped());
         let (_, bot_result, _, _, _) = tokio::join!(
             trigger,
-            bot::take_updates(&mut self.main, ctx.clone(), stopped()),
+            bot::take_updates(&mut self.main, tokio::sync::watch::channel(ctx.clone()).1, stopped()),
             http::serve(self.listener, state, stopped()),
             watcher,
             bot::scheduler::wake_plugins(ctx, stopped())

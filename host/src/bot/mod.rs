@@ -63,8 +63,9 @@ pub enum Role {
 }
 
 impl UpdateContext {
+    /// `bot`: the logged-in client and its username.
     pub fn new(
-        bot: &BotClient,
+        bot: (grammers_client::Client, String),
         config: Config,
         signer: LinkSigner,
         plugins: Option<Arc<PluginHost>>,
@@ -72,7 +73,7 @@ impl UpdateContext {
         outbox: Arc<Outbox>,
         revoked: crate::links::Revocations,
     ) -> UpdateContext {
-        let (client, username) = (bot.client.clone(), bot.username.clone());
+        let (client, username) = bot;
         let a = &config.access;
         let users = UserGate::new(UserLimits {
             concurrency: a.user_concurrency,
@@ -92,10 +93,13 @@ impl UpdateContext {
     }
 }
 
-/// Runs until `shutdown` completes or the connection to Telegram is gone for good.
+/// Runs until `shutdown` completes or the connection to Telegram is gone for good. Each update
+/// is handled with the context `contexts` holds when it arrives: a clone's owner changes its
+/// settings without the update stream stopping (grammers' `next()` is not safe to interrupt,
+/// and an update arriving while a bot reconnects must not be lost).
 pub async fn take_updates(
     bot: &mut BotClient,
-    ctx: Arc<UpdateContext>,
+    contexts: tokio::sync::watch::Receiver<Arc<UpdateContext>>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TelegramError> {
     let Some(rx) = bot.updates.take() else {
@@ -116,6 +120,7 @@ pub async fn take_updates(
             u = stream.next() => u,
         };
         while tasks.try_join_next().is_some() {}
+        let ctx = contexts.borrow().clone();
         let update = match update {
             Ok(u) => u,
             Err(e) => {

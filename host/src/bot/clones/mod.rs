@@ -62,6 +62,8 @@ pub struct Shared {
 
 struct Running {
     stop: watch::Sender<bool>,
+    /// Rebuilds the clone's context from its record (its owner changed a setting).
+    reload: Arc<tokio::sync::Notify>,
     task: JoinHandle<()>,
 }
 
@@ -231,18 +233,12 @@ impl Clones {
         self.shared.store.delete_clone(bot).await
     }
 
-    /// Stops and starts a clone (its settings changed). Called from inside the clone's own
-    /// handler, so it runs as a task of its own: the clone's loop waits for that handler.
-    pub fn restart(&self, bot: i64) {
-        let Some(me) = self.me.upgrade() else { return };
-        tokio::spawn(async move {
-            me.halt(bot).await;
-            match me.shared.store.clone_record(bot).await {
-                Ok(Some(rec)) if rec.state == CloneState::Running => me.spawn(rec, None),
-                Ok(_) => {}
-                Err(e) => tracing::error!(clone = bot, "cannot restart the clone: {e}"),
-            }
-        });
+    /// Applies a clone's changed settings (bin channel, welcome) from the store, without
+    /// stopping its update stream.
+    pub fn reload(&self, bot: i64) {
+        if let Some(r) = self.running().get(&bot) {
+            r.reload.notify_one();
+        }
     }
 
     async fn halt(&self, bot: i64) {
@@ -256,16 +252,18 @@ impl Clones {
     /// Runs the clone in a task of its own until it is stopped or its token dies.
     fn spawn(&self, rec: CloneRecord, bot: Option<BotClient>) {
         let (stop, mut stopped) = watch::channel(false);
-        let (shared, me, id) = (self.shared.clone(), self.me.clone(), rec.bot_id);
+        let reload = Arc::new(tokio::sync::Notify::new());
+        let (shared, me, id, reloads) = (self.shared.clone(), self.me.clone(), rec.bot_id, reload.clone());
         let task = tokio::spawn(async move {
-            if let Some(Ended::Revoked(why)) = Box::pin(keep_running(&shared, &rec, bot, &mut stopped, &me)).await {
+            let run = keep_running(&shared, &rec, bot, &mut stopped, &reloads, &me);
+            if let Some(Ended::Revoked(why)) = Box::pin(run).await {
                 revoked(&shared, &rec, &why).await;
                 if let Some(me) = me.upgrade() {
                     me.running().remove(&id);
                 }
             }
         });
-        let old = self.running().insert(id, Running { stop, task });
+        let old = self.running().insert(id, Running { stop, reload, task });
         if let Some(old) = old {
             let _ = old.stop.send(true);
         }
@@ -279,6 +277,7 @@ async fn keep_running(
     rec: &CloneRecord,
     mut bot: Option<BotClient>,
     stopped: &mut watch::Receiver<bool>,
+    reload: &Arc<tokio::sync::Notify>,
     me: &Weak<Clones>,
 ) -> Option<Ended> {
     let mut wait = RETRY_FIRST;
@@ -312,7 +311,7 @@ async fn keep_running(
         };
         // Boxed: a clone's whole bot is a large future, and debug builds copy futures on the
         // worker's stack.
-        match Box::pin(run::serve(shared, rec, client, stopped.clone(), me.clone())).await {
+        match Box::pin(run::serve(shared, rec, client, stopped.clone(), reload.clone(), me.clone())).await {
             Ended::Failed(why) => pause(Ended::Failed(why), &mut wait, stopped, rec).await?,
             other => return Some(other),
         }

@@ -49,12 +49,10 @@ pub async fn on_command(ctx: &UpdateContext, m: &Message, user: i64, cmd: &Parse
     } else {
         set_welcome(ctx, bot, cmd.args).await
     };
-    let restart = answer.is_ok();
-    say(ctx, m, answer.unwrap_or_else(|e| e)).await;
-    if restart {
-        // The clone runs with its new settings from its next start; its session is kept.
-        clones.restart(bot);
+    if answer.is_ok() {
+        clones.reload(bot);
     }
+    say(ctx, m, answer.unwrap_or_else(|e| e)).await;
     true
 }
 

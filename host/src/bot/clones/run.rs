@@ -41,54 +41,111 @@ fn clone_config(host: &Config, rec: &CloneRecord) -> Config {
     c
 }
 
-pub(super) async fn serve(
-    shared: &Arc<Shared>,
+/// What a clone's context is built from that stays while it runs: its client's parts.
+struct ClientParts {
+    client: grammers_client::Client,
+    id: i64,
+    username: String,
+    api_id: i32,
+    snapshot: grammers_session::SessionData,
+}
+
+/// One version of a clone's context (a new one when its owner changes a setting).
+struct Built {
+    ctx: Arc<UpdateContext>,
+    bin: i64,
+    streamer: Option<Arc<ByteStreamer>>,
+}
+
+/// The clone's context from its record; the streamer of `previous` is kept when the bin
+/// channel did not change, and so are its users' turns.
+fn build(
+    shared: &Shared,
     rec: &CloneRecord,
-    mut client: BotClient,
-    mut stop: watch::Receiver<bool>,
-    clones: Weak<Clones>,
-) -> Ended {
+    c: &ClientParts,
+    clones: &Weak<Clones>,
+    previous: Option<&Built>,
+) -> Built {
     let config = clone_config(&shared.config, rec);
-    let (bot_id, bin) = (client.id, config.telegram.bin_channel);
-    let store = shared.store.for_bot(bot_id);
+    let bin = config.telegram.bin_channel;
+    let store = shared.store.for_bot(c.id);
     let t = &config.telegram;
     let pacer = Arc::new(Pacer::new(Duration::from_millis(t.send_interval_ms), t.send_burst));
-    let outbox = Arc::new(Outbox::new(client.client.clone(), pacer, store.clone(), bin));
-    let signer = shared.signer.for_clone(bot_id, bin);
+    let outbox = Arc::new(Outbox::new(c.client.clone(), pacer, store.clone(), bin));
+    let signer = shared.signer.for_clone(c.id, bin);
     let revoked = Revocations::new(store.clone(), bin);
     // No channel yet, no links: files are refused with the way to set one up.
-    let streamer = if bin != 0 {
-        let session = vec![(client.username.clone(), client.api_id(), client.snapshot().await)];
-        let s = ByteStreamer::for_channel(session, client.client.clone(), bin, &config.stream, shared.metrics.clone());
-        Some(Arc::new(s))
-    } else {
-        None
+    let streamer = match previous {
+        Some(p) if p.bin == bin => p.streamer.clone(),
+        _ if bin == 0 => None,
+        _ => {
+            let snapshot = grammers_session::SessionData {
+                home_dc: c.snapshot.home_dc,
+                dc_options: c.snapshot.dc_options.clone(),
+                ..Default::default()
+            };
+            let session = vec![(c.username.clone(), c.api_id, snapshot)];
+            let s = ByteStreamer::for_channel(session, c.client.clone(), bin, &config.stream, shared.metrics.clone());
+            Some(Arc::new(s))
+        }
     };
     let plugins = shared.plugins.as_ref().map(|host| {
         let imports = BotImports {
-            client: client.client.clone(),
+            client: c.client.clone(),
             outbox: outbox.clone(),
             streamer: streamer.clone(),
             signer: Some(signer.clone()),
             revoked: Some(revoked.clone()),
-            username: client.username.clone(),
+            username: c.username.clone(),
             link_ttl_secs: config.links.ttl_secs,
             ban_revokes_links: config.access.ban_revokes_links,
-            readers: Readers::new(client.client.clone(), bin),
+            readers: Readers::new(c.client.clone(), bin),
         };
         let registry = Arc::new(host.services.registry.view(&config.clones.plugins));
         let mut services = ImportServices::for_bot(store.clone(), &config, imports, registry);
         services.builtins = super::owner::builtins();
         host.for_bot(Arc::new(services))
     });
-    let mut ctx = UpdateContext::new(&client, config, signer.clone(), plugins, store, outbox, revoked.clone());
-    ctx.role = Role::Clone { owner: rec.owner_id, clones };
-    let ctx = Arc::new(ctx);
-    if let Some(s) = &streamer {
-        shared.routes.insert(bot_id, Served { streamer: s.clone(), signer, revoked });
+    let mut ctx = UpdateContext::new(
+        (c.client.clone(), c.username.clone()),
+        config,
+        signer.clone(),
+        plugins,
+        store,
+        outbox,
+        revoked.clone(),
+    );
+    ctx.role = Role::Clone { owner: rec.owner_id, clones: clones.clone() };
+    if let Some(p) = previous {
+        ctx.users = p.ctx.users.clone();
     }
-    bot::dispatch::publish_commands(&ctx).await;
-    tracing::info!(clone = bot_id, username = %client.username, bin_set = bin != 0, "clone running");
+    match &streamer {
+        Some(s) => shared.routes.insert(c.id, Served { streamer: s.clone(), signer, revoked }),
+        None => drop(shared.routes.remove(c.id)),
+    }
+    Built { ctx: Arc::new(ctx), bin, streamer }
+}
+
+pub(super) async fn serve(
+    shared: &Arc<Shared>,
+    rec: &CloneRecord,
+    mut client: BotClient,
+    mut stop: watch::Receiver<bool>,
+    reload: Arc<Notify>,
+    clones: Weak<Clones>,
+) -> Ended {
+    let parts = ClientParts {
+        client: client.client.clone(),
+        id: client.id,
+        username: client.username.clone(),
+        api_id: client.api_id(),
+        snapshot: client.snapshot().await,
+    };
+    let bot_id = parts.id;
+    let mut current = build(shared, rec, &parts, &clones, None);
+    let (contexts_tx, contexts) = watch::channel(current.ctx.clone());
+    bot::dispatch::publish_commands(&current.ctx).await;
+    tracing::info!(clone = bot_id, username = %parts.username, bin_set = current.bin != 0, "clone running");
 
     let (halt, halted) = watch::channel(false);
     let stopped = || {
@@ -98,32 +155,63 @@ pub(super) async fn serve(
         }
     };
     let updates_ended = Notify::new();
-    let probe = client.client.clone();
     let every = Duration::from_secs(shared.config.clones.token_check_secs.max(1));
     let supervise = async {
-        let why = tokio::select! {
-            _ = async { drop(stop.wait_for(|s| *s).await) } => Ended::Stopped,
-            why = token_died(&probe, every) => Ended::Revoked(why),
-            _ = updates_ended.notified() => match check_token(&probe).await {
-                Err(why) => Ended::Revoked(why),
-                Ok(()) => Ended::Failed("its update stream ended".into()),
-            },
+        let why = loop {
+            tokio::select! {
+                _ = async { drop(stop.wait_for(|s| *s).await) } => break Ended::Stopped,
+                why = token_died(&parts.client, every) => break Ended::Revoked(why),
+                _ = updates_ended.notified() => break match check_token(&parts.client).await {
+                    Err(why) => Ended::Revoked(why),
+                    Ok(()) => Ended::Failed("its update stream ended".into()),
+                },
+                _ = reload.notified() => match shared.store.clone_record(bot_id).await {
+                    // The owner changed a setting: the next update sees the new context; the
+                    // update stream never stops.
+                    Ok(Some(rec)) => {
+                        let next = build(shared, &rec, &parts, &clones, Some(&current));
+                        let _ = contexts_tx.send(next.ctx.clone());
+                        bot::dispatch::publish_commands(&next.ctx).await;
+                        let old = std::mem::replace(&mut current, next);
+                        if let Some(s) = old.streamer.filter(|_| old.bin != current.bin) {
+                            s.close();
+                        }
+                        tracing::info!(clone = bot_id, bin_set = current.bin != 0, "clone settings applied");
+                    }
+                    Ok(None) => break Ended::Stopped,
+                    Err(e) => tracing::error!(clone = bot_id, "cannot read the clone's settings: {e}"),
+                },
+            }
         };
         let _ = halt.send(true);
         why
     };
     let updates = async {
-        if let Err(e) = bot::take_updates(&mut client, ctx.clone(), stopped()).await {
+        if let Err(e) = bot::take_updates(&mut client, contexts.clone(), stopped()).await {
             tracing::warn!(clone = bot_id, "clone updates: {e}");
         }
         updates_ended.notify_one();
     };
-    let scheduler = Box::pin(bot::scheduler::wake_plugins(ctx.clone(), stopped()));
+    // The scheduler runs with the context of the moment, started again when it changes.
+    let scheduler = async {
+        let mut contexts = contexts.clone();
+        while !*halted.borrow() {
+            let ctx = contexts.borrow_and_update().clone();
+            let until = async {
+                tokio::select! {
+                    _ = stopped() => {}
+                    _ = contexts.changed() => {}
+                }
+            };
+            Box::pin(bot::scheduler::wake_plugins(ctx, until)).await;
+        }
+    };
     let (why, _, _) = tokio::join!(supervise, Box::pin(updates), scheduler);
     shared.routes.remove(bot_id);
-    if let Some(s) = streamer {
+    if let Some(s) = &current.streamer {
         s.close();
     }
+    drop(current);
     client.close().await;
     tracing::info!(clone = bot_id, "clone stopped: {why:?}");
     why
