@@ -283,3 +283,47 @@ async fn a_clone_s_broadcast_reaches_only_the_clone_s_users() {
     assert!(stats.text.contains("👤 Users: 2 ("), "the owner and MainOnly, not the fan:\n{}", stats.text);
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_clone_owner_s_shortener_shortens_their_users_links_only() {
+    let fake = common::shortener::fake_shortener().await;
+    let site = fake.addr.to_string();
+    let allowed = site.clone();
+    let host = clone_host(move |c| {
+        c.links.shortener_sites = vec![allowed];
+        c.links.shortener_scheme = "http".into();
+    })
+    .await;
+    let (h, main, owner) = (&host.w.h, host.w.bot, host.w.user);
+    let (clone, _) = clone_by_token(&host, owner, "Earner").await;
+    set_bin(h, owner, clone).await;
+    let visitor = h.add_user("Visitor", None);
+    let said = async |who: AccountId, text: &str, why: &'static str, needle: &str| {
+        let before = h.messages_from(clone, who).len();
+        h.send_text(who, clone, text).expect("send");
+        let m = h
+            .wait_for(common::EXPECT_WAIT, why, |s| s.messages_from(clone, who).into_iter().nth(before))
+            .await
+            .unwrap_or_else(|_| panic!("{why}: no answer"));
+        assert!(m.text.contains(needle), "{why}: {}", m.text);
+    };
+    said(visitor, &format!("/setshortener {site} good"), "not the owner", "for this bot's owner").await;
+    said(owner, "/setshortener evil.example good", "an unlisted site", "not allowed here").await;
+    said(owner, &format!("/setshortener {site} wrong"), "a bad key", "did not shorten a test link").await;
+    said(owner, &format!("/setshortener {site} good"), "a working key", "works").await;
+
+    let links_of = async |who: AccountId, bot: AccountId, name: &str| {
+        h.send_file(who, bot, FileSpec::document(name, "text/plain", b"hello".to_vec()), "").expect("send");
+        let m = expect(h, bot, who, "the links", |m| m.text.contains(name) && !m.buttons.is_empty()).await;
+        url_buttons(&m).into_iter().map(|(_, u)| u).collect::<Vec<_>>()
+    };
+    let short = links_of(visitor, clone, "a.txt").await;
+    assert!(!short.is_empty() && short.iter().all(|u| u.starts_with("https://sho.rt/")), "{short:?}");
+    // The main bot's users are not the clone owner's: their links stay plain.
+    let plain = links_of(owner, main, "b.txt").await;
+    assert!(plain.iter().all(|u| u.starts_with(&host.base)), "{plain:?}");
+    said(owner, "/setshortener off", "off", "no longer shortened").await;
+    let plain = links_of(visitor, clone, "c.txt").await;
+    assert!(plain.iter().all(|u| u.starts_with(&host.base)), "{plain:?}");
+    host.stop().await;
+}

@@ -116,7 +116,9 @@ pub async fn dev(
     let app = App::start(config.clone()).await?;
     println!("  web server: {}", app.public_url());
     let serving = Serving::start(app);
-    println!("You are Demo User (an admin). Try: send /help\n");
+    println!(
+        "You are Demo User (an admin). Try: send /help — or clone the bot: newbot Mine, forward N, bot @Mine_bot, channel files, send /setbin <id>\n"
+    );
     tokio::pin!(shutdown);
     tokio::select! {
         _ = beamgram_sim::console::talk(h.clone(), vec![bot], user) => (&mut shutdown).await,
@@ -160,6 +162,8 @@ pub async fn show(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resu
         println!("  download: {}", links.download);
         println!("  watch:    {}", links.watch);
     }
+    println!("\nUsers can also get their own copy of this bot with /clone <token from @BotFather>;");
+    println!("try it by hand in `beamgram dev` (newbot Mine, forward N, bot @Mine_bot, channel files, /setbin).");
     println!("\nThe bot keeps serving; press Ctrl-C to stop.");
 
     shutdown.await;

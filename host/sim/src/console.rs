@@ -17,6 +17,7 @@ commands:
   bot N | bot @NAME      talk to the N-th bot (1-based) of those given with --bot, or any by name
   newbot NAME            ask BotFather for a new bot: prints its token
   forward MSG_ID         forward BotFather's message MSG_ID to the bot you talk to
+  channel NAME           a channel with you and the bot you talk to as admins: prints its id
   fault RULE             inject a fault, e.g. upload.getFile=flood:5,times=2
   fault                  list the armed faults
   fault clear            disarm every fault
@@ -113,6 +114,11 @@ pub async fn talk(h: SimHandle, bots: Vec<AccountId>, user: AccountId) {
                     .map_err(|e| e.to_string()),
                 Err(_) => Err("usage: forward MSG_ID (a message of your chat with BotFather)".into()),
             },
+            "channel" if rest.trim().is_empty() => Err("usage: channel NAME".into()),
+            "channel" => {
+                let id = h.add_channel(rest.trim(), None, &[user, bot]);
+                Ok(format!("channel '{}' made; its id: {}", rest.trim(), SimHandle::bot_api_channel_id(id)))
+            }
             "fault" => fault(&h, rest.trim()),
             "link" => link(&h, rest),
             "expire" => {

@@ -49,6 +49,8 @@ pub struct ShortenerSettings {
     pub sites: Vec<String>,
     /// `https`, or `http` for a shortener on the local network (tests).
     pub scheme: String,
+    /// The bot's own shortener (site, API key) for users who chose none: a clone's owner's.
+    pub default: Option<(String, String)>,
 }
 
 /// Denied import calls, logged once per plugin a minute with how many there were.
@@ -136,6 +138,7 @@ impl ImportServices {
         services.shortener = ShortenerSettings {
             sites: config.links.shortener_sites.clone(),
             scheme: config.links.shortener_scheme.clone(),
+            default: None,
         };
         services
     }

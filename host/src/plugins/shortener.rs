@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn sites_match_exactly() {
-        let s = ShortenerSettings { sites: vec!["gplinks.com".into()], scheme: "https".into() };
+        let s = ShortenerSettings { sites: vec!["gplinks.com".into()], scheme: "https".into(), default: None };
         assert!(site_allowed(&s, "GPLinks.com"));
         assert!(!site_allowed(&s, "evil.gplinks.com") && !site_allowed(&s, "gplinks.co"));
     }

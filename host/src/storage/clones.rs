@@ -51,6 +51,9 @@ pub struct CloneRecord {
     /// Bot API id (`-100…`) of the channel its files are kept in, once its owner set one.
     pub bin_channel: Option<i64>,
     pub welcome: Option<String>,
+    /// The shortener (site, API key) the owner chose for the clone's users; a secret like the
+    /// token.
+    pub shortener: Option<(String, String)>,
     pub state: CloneState,
     pub created_ms: i64,
 }
@@ -76,6 +79,10 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<CloneRecord, sqlx::Error> {
         token: row.try_get("token")?,
         bin_channel: row.try_get("bin_channel")?,
         welcome: row.try_get("welcome")?,
+        shortener: match (row.try_get("shortener_site")?, row.try_get("shortener_key")?) {
+            (Some(site), Some(key)) => Some((site, key)),
+            _ => None,
+        },
         state: CloneState::parse(&row.try_get::<String, _>("state")?),
         created_ms: row.try_get("created_ms")?,
     })
@@ -149,6 +156,17 @@ impl Store {
     pub async fn set_clone_welcome(&self, bot_id: i64, welcome: Option<&str>) -> Result<(), StoreError> {
         sqlx::query("UPDATE clones SET welcome = ? WHERE bot_id = ?")
             .bind(welcome)
+            .bind(bot_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_clone_shortener(&self, bot_id: i64, shortener: Option<(&str, &str)>) -> Result<(), StoreError> {
+        let (site, key) = shortener.unzip();
+        sqlx::query("UPDATE clones SET shortener_site = ?, shortener_key = ? WHERE bot_id = ?")
+            .bind(site)
+            .bind(key)
             .bind(bot_id)
             .execute(&self.pool)
             .await?;

@@ -19,6 +19,7 @@ pub fn builtins() -> Vec<CommandSpec> {
         builtin("revoke", "Make a link of a file you sent stop working: /revoke <link>", false),
         builtin("setbin", "Choose the channel this bot keeps files in", true),
         builtin("setwelcome", "Set the /start greeting (/setwelcome off: the default)", true),
+        builtin("setshortener", "Shorten your users' links: /setshortener <site> <API key> (off to stop)", true),
     ]
 }
 
@@ -35,19 +36,19 @@ pub async fn on_command(ctx: &UpdateContext, m: &Message, user: i64, cmd: &Parse
             say(ctx, m, "Clones are made in the bot this one was cloned from.").await;
             return true;
         }
-        "setbin" | "setwelcome" if user != *owner => {
+        "setbin" | "setwelcome" | "setshortener" if user != *owner => {
             say(ctx, m, "That command is for this bot's owner.").await;
             return true;
         }
-        "setbin" | "setwelcome" => {}
+        "setbin" | "setwelcome" | "setshortener" => {}
         _ => return false,
     }
     let Some(clones) = clones.upgrade() else { return true };
     let bot = ctx.store.bot();
-    let answer = if cmd.name == "setbin" {
-        set_bin(ctx, &clones, bot, cmd.args).await
-    } else {
-        set_welcome(ctx, bot, cmd.args).await
+    let answer = match cmd.name.as_str() {
+        "setbin" => set_bin(ctx, &clones, bot, cmd.args).await,
+        "setwelcome" => set_welcome(ctx, bot, cmd.args).await,
+        _ => set_shortener(ctx, bot, cmd.args).await,
     };
     if answer.is_ok() {
         clones.reload(bot);
@@ -102,6 +103,51 @@ async fn set_welcome(ctx: &UpdateContext, bot: i64, args: &str) -> Result<String
         Ok(()) => Ok("✅ /start greets with the default text again.".into()),
         Err(e) => {
             tracing::error!(clone = bot, "/setwelcome: {e}");
+            Err("Sorry, I could not save that. Please try again in a minute.".into())
+        }
+    }
+}
+
+/// The shortener every user of the clone gets unless they chose their own: one of the sites
+/// the operator allows, checked with a test link before it is kept.
+async fn set_shortener(ctx: &UpdateContext, bot: i64, args: &str) -> Result<String, String> {
+    let Some(services) = ctx.plugins.as_ref().map(|p| p.services.clone()) else {
+        return Err("Link shorteners are not enabled on this host.".into());
+    };
+    let settings = &services.shortener;
+    if settings.sites.is_empty() {
+        return Err("Link shorteners are not enabled on this host.".into());
+    }
+    let mut words = args.split_whitespace();
+    let (site, key) = match (words.next(), words.next()) {
+        (Some("off"), None) => {
+            return match ctx.store.set_clone_shortener(bot, None).await {
+                Ok(()) => Ok("✅ Your users' links are no longer shortened (unless they chose a shortener).".into()),
+                Err(e) => Err(format!("Sorry, I could not save that ({e}).")),
+            };
+        }
+        (Some(site), Some(key)) => (site, key),
+        _ => {
+            return Err(format!(
+                "Send /setshortener <site> <API key> (sites allowed here: {}), or /setshortener off.",
+                settings.sites.join(", ")
+            ));
+        }
+    };
+    if !crate::plugins::shortener::site_allowed(settings, site) {
+        return Err(format!("{site} is not allowed here; choose one of: {}.", settings.sites.join(", ")));
+    }
+    let test =
+        crate::plugins::shortener::shorten(&services.outbound, settings, site, key, "https://telegram.org/").await;
+    if let Err(e) = test {
+        return Err(format!("{site} did not shorten a test link ({e}); nothing was changed."));
+    }
+    match ctx.store.set_clone_shortener(bot, Some((site, key))).await {
+        Ok(()) => Ok(format!(
+            "✅ {site} works: your users' links go through it (users who chose their own shortener keep theirs)."
+        )),
+        Err(e) => {
+            tracing::error!(clone = bot, "/setshortener: {e}");
             Err("Sorry, I could not save that. Please try again in a minute.".into())
         }
     }

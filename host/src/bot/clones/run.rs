@@ -103,6 +103,7 @@ fn build(
         };
         let registry = Arc::new(host.services.registry.view(&config.clones.plugins));
         let mut services = ImportServices::for_bot(store.clone(), &config, imports, registry);
+        services.shortener.default = rec.shortener.clone();
         services.builtins = super::owner::builtins();
         host.for_bot(Arc::new(services))
     });

@@ -109,7 +109,8 @@ impl Host for PluginState {
         Ok(call.file_of(chat_id, message_id).await)
     }
 
-    /// Shortens with the event's user's own shortener (their key is theirs to spend).
+    /// Shortens with the event's user's own shortener (their key is theirs to spend), or, when
+    /// they chose none, the bot's (a clone owner's, for their clone's users).
     async fn shorten(&mut self, user_id: i64, url: String) -> wasmtime::Result<Result<String, HostError>> {
         if let Err(e) = self.check(Permission::Links).and_then(|_| self.may_touch_user(user_id)) {
             return Ok(Err(e));
@@ -118,7 +119,10 @@ impl Host for PluginState {
         let setting = |k| services.store.user_setting(SHORTENER_PLUGIN, user_id, k);
         let (site, key) = match (setting(SITE_SETTING).await, setting(KEY_SETTING).await) {
             (Ok(Some(site)), Ok(Some(key))) => (site, key),
-            (Ok(_), Ok(_)) => return Ok(Ok(url)),
+            (Ok(_), Ok(_)) => match &services.shortener.default {
+                Some((site, key)) => (site.clone(), key.clone()),
+                None => return Ok(Ok(url)),
+            },
             (Err(e), _) | (_, Err(e)) => return Ok(Err(host_error(e))),
         };
         let short = shortener::shorten(&services.outbound, &services.shortener, &site, &key, &url).await;

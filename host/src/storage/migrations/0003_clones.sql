@@ -54,7 +54,8 @@ ALTER TABLE files ADD COLUMN bot BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX files_by_bot_sender ON files (bot, sender_id);
 
 -- The clones: who owns each, its token (the store is owner-only, 0600), where it keeps files
--- (NULL until its owner runs /setbin), its welcome text and whether it should run.
+-- (NULL until its owner runs /setbin), its welcome text, the shortener its owner chose for its
+-- users (site and API key) and whether it should run.
 CREATE TABLE clones (
     bot_id      BIGINT PRIMARY KEY,
     owner_id    BIGINT NOT NULL,
@@ -62,6 +63,8 @@ CREATE TABLE clones (
     token       TEXT NOT NULL,
     bin_channel BIGINT,
     welcome     TEXT,
+    shortener_site TEXT,
+    shortener_key  TEXT,
     state       TEXT NOT NULL,
     created_ms  BIGINT NOT NULL
 );
