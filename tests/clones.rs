@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use beamgram_sim::{AccountId, FileSpec, SeenButton, SeenMessage, SimHandle};
+use beamgram_sim::{AccountId, Fault, FaultRule, FileSpec, SeenButton, SeenMessage, SimHandle};
 use common::host::{Host, curl, host_with, status_of, tool};
 use common::staging::with_first_party;
 use common::{TOKEN, expect};
@@ -325,5 +325,26 @@ async fn a_clone_owner_s_shortener_shortens_their_users_links_only() {
     said(owner, "/setshortener off", "off", "no longer shortened").await;
     let plain = links_of(visitor, clone, "c.txt").await;
     assert!(plain.iter().all(|u| u.starts_with(&host.base)), "{plain:?}");
+    host.stop().await;
+}
+
+/// One clone waiting out a FLOOD_WAIT (its sends, not the main bot's) holds up nobody else: its
+/// pacing and users are its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_clone_in_flood_wait_slows_no_one_else() {
+    let host = clone_host(|_| {}).await;
+    let (h, main, owner) = (&host.w.h, host.w.bot, host.w.user);
+    let (clone, _) = clone_by_token(&host, owner, "Flooded").await;
+    let fan = h.add_user("Fan", None);
+    host.w.h.inject(FaultRule::new("messages.sendMessage", Fault::FloodWait(8)).for_account(clone));
+    h.send_text(fan, clone, "/start").expect("send");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    h.send_text(owner, main, "/start").expect("send");
+    h.send_text(fan, main, "/start").expect("send");
+    expect(h, main, owner, "the main bot answers", |m| m.text.contains("Send me any file")).await;
+    expect(h, main, fan, "the main bot answers the fan", |m| m.text.contains("Send me any file")).await;
+    assert!(h.messages_from(clone, fan).is_empty(), "the clone is still waiting out its FLOOD_WAIT");
+    expect(h, clone, fan, "the clone answers once it may", |m| m.text.contains("Send me any file")).await;
+    assert!(host.w.h.faults_fired() >= 1, "the fault fired");
     host.stop().await;
 }

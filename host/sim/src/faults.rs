@@ -34,6 +34,8 @@ pub struct FaultRule {
     pub method: Option<String>,
     /// Only calls to this DC, or any.
     pub dc: Option<i32>,
+    /// Only calls made by this account (a bot, through any of its sessions), or anyone's.
+    pub account: Option<i64>,
     /// Matching calls let through before the fault starts.
     pub skip: u32,
     /// How many matching calls fail (after `skip`).
@@ -43,7 +45,7 @@ pub struct FaultRule {
 
 impl FaultRule {
     pub fn new(method: impl Into<String>, fault: Fault) -> Self {
-        Self { method: Some(method.into()), dc: None, skip: 0, times: 1, fault }
+        Self { method: Some(method.into()), dc: None, account: None, skip: 0, times: 1, fault }
     }
 
     pub fn skip(mut self, n: u32) -> Self {
@@ -58,6 +60,12 @@ impl FaultRule {
 
     pub fn on_dc(mut self, dc: i32) -> Self {
         self.dc = Some(dc);
+        self
+    }
+
+    /// Only `account`'s calls (one bot among several) fail.
+    pub fn for_account(mut self, account: i64) -> Self {
+        self.account = Some(account);
         self
     }
 }
@@ -83,11 +91,13 @@ impl Faults {
     }
 
     /// The fault for this call, if a rule matches and has one to give.
-    pub fn take(&mut self, method: &str, dc: i32) -> Option<Fault> {
-        let rule = self
-            .rules
-            .iter_mut()
-            .find(|r| r.times > 0 && r.method.as_deref().is_none_or(|m| m == method) && r.dc.is_none_or(|d| d == dc))?;
+    pub fn take(&mut self, method: &str, dc: i32, account: Option<i64>) -> Option<Fault> {
+        let rule = self.rules.iter_mut().find(|r| {
+            r.times > 0
+                && r.method.as_deref().is_none_or(|m| m == method)
+                && r.dc.is_none_or(|d| d == dc)
+                && r.account.is_none_or(|a| Some(a) == account)
+        })?;
         if rule.skip > 0 {
             rule.skip -= 1;
             return None;
@@ -126,7 +136,8 @@ pub fn parse_rule(text: &str) -> Result<FaultRule, String> {
             ));
         }
     };
-    let mut rule = FaultRule { method: (method != "*").then(|| method.to_string()), dc, skip: 0, times: 1, fault };
+    let mut rule =
+        FaultRule { method: (method != "*").then(|| method.to_string()), dc, account: None, skip: 0, times: 1, fault };
     for opt in parts {
         match opt.split_once('=') {
             Some(("skip", n)) => rule.skip = n.parse().map_err(|_| format!("bad skip in '{text}'"))?,
@@ -147,12 +158,17 @@ mod tests {
     fn rules_skip_then_fire_then_expire() {
         let mut f = Faults::default();
         f.add(FaultRule::new("upload.getFile", Fault::FloodWait(2)).skip(1).times(2));
-        assert_eq!(f.take("upload.getFile", 2), None);
-        assert_eq!(f.take("messages.sendMessage", 2), None);
-        assert_eq!(f.take("upload.getFile", 2), Some(Fault::FloodWait(2)));
-        assert_eq!(f.take("upload.getFile", 4), Some(Fault::FloodWait(2)));
-        assert_eq!(f.take("upload.getFile", 2), None);
-        assert_eq!(f.fired, 2);
+        assert_eq!(f.take("upload.getFile", 2, None), None);
+        assert_eq!(f.take("messages.sendMessage", 2, None), None);
+        assert_eq!(f.take("upload.getFile", 2, None), Some(Fault::FloodWait(2)));
+        assert_eq!(f.take("upload.getFile", 4, None), Some(Fault::FloodWait(2)));
+        assert_eq!(f.take("upload.getFile", 2, None), None);
+        // A rule for one account leaves the others alone.
+        f.add(FaultRule::new("messages.sendMessage", Fault::FloodWait(9)).for_account(7));
+        assert_eq!(f.take("messages.sendMessage", 2, Some(8)), None);
+        assert_eq!(f.take("messages.sendMessage", 2, None), None);
+        assert_eq!(f.take("messages.sendMessage", 2, Some(7)), Some(Fault::FloodWait(9)));
+        assert_eq!(f.fired, 3);
     }
 
     #[test]

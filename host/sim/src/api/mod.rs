@@ -132,7 +132,8 @@ impl Deserializable for Rest {
 }
 
 fn apply_fault(ctx: &CallCtx, method: &str, body: &[u8]) -> Result<(), Reply> {
-    let fault = ctx.shared.faults.lock().unwrap_or_else(|p| p.into_inner()).take(method, ctx.dc);
+    let account = ctx.shared.world().keys.get(&ctx.key_id).and_then(|k| k.account);
+    let fault = ctx.shared.faults.lock().unwrap_or_else(|p| p.into_inner()).take(method, ctx.dc, account);
     match fault {
         None => Ok(()),
         Some(Fault::FloodWait(s)) => Err(err(420, format!("FLOOD_WAIT_{s}")).into()),
