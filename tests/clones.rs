@@ -7,23 +7,12 @@ mod common;
 
 use std::time::Duration;
 
-use beamgram_sim::{AccountId, Fault, FaultRule, FileSpec, SeenButton, SeenMessage, SimHandle};
+use beamgram_sim::{AccountId, Fault, FaultRule, FileSpec, SeenMessage, SimHandle};
 use common::host::{Host, curl, host_with, status_of, tool};
 use common::staging::with_first_party;
-use common::{TOKEN, expect};
+use common::{TOKEN, expect, url_buttons};
 
 const PLUGINS: [&str; 3] = ["start", "file-info", "admin"];
-
-fn url_buttons(m: &SeenMessage) -> Vec<(String, String)> {
-    m.buttons
-        .iter()
-        .flatten()
-        .filter_map(|b| match b {
-            SeenButton::Url { text, url } => Some((text.clone(), url.clone())),
-            _ => None,
-        })
-        .collect()
-}
 
 /// A host whose main bot loads the first-party plugins and whose admin is the test's user.
 async fn clone_host(adjust: impl FnOnce(&mut beamgram::config::Config)) -> Host {

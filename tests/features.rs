@@ -9,11 +9,11 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use beamgram::config::{Config, PluginTable};
-use beamgram_sim::{AccountId, Content, Fault, FaultRule, FileKind, FileSpec, SeenButton, SeenMessage, SimHandle};
-use common::expect;
+use beamgram_sim::{AccountId, Content, Fault, FaultRule, FileKind, FileSpec, SeenButton, SimHandle};
 use common::host::*;
 use common::shortener::fake_shortener;
 use common::staging::with_first_party;
+use common::{expect, url_buttons};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -30,18 +30,6 @@ fn sample_video() -> FileSpec {
         content: Content::Bytes(Arc::new(beamgram_cli::demo::SAMPLE_VIDEO.to_vec())),
         dc: 2,
     }
-}
-
-fn url_buttons(m: &SeenMessage) -> Vec<(String, String)> {
-    m.buttons
-        .iter()
-        .flatten()
-        .filter_map(|b| match b {
-            SeenButton::Url { text, url } => Some((text.clone(), url.clone())),
-            SeenButton::Copy { text, copied } => Some((text.clone(), copied.clone())),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

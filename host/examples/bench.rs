@@ -161,39 +161,11 @@ async fn sim_child() {
                 "ok".into()
             }
             ["served"] => h.file_bytes_served().to_string(),
-            ["clones", n] => make_clones(&h, bot, n.parse().unwrap_or(0)).await,
+            ["clones", n] => clones::make(&h, bot, n.parse().unwrap_or(0)).await,
             _ => "?".into(),
         };
         println!("{answer}");
     }
-}
-
-/// `n` users each clone the bot and give their clone a bin channel; "n clones" or the error.
-async fn make_clones(h: &SimHandle, bot: beamgram_sim::AccountId, n: usize) -> String {
-    for i in 0..n {
-        let owner = h.add_user(&format!("Owner {i}"), None);
-        let Ok((clone, token, _)) = h.new_bot(owner, &format!("benchclone{i}")) else { return "error: newbot".into() };
-        let _ = h.send_text(owner, bot, &format!("/clone {token}"));
-        let running = h
-            .wait_for(Duration::from_secs(60), "the clone runs", |s| {
-                s.messages_from(bot, owner).iter().any(|m| m.text.contains("is running")).then_some(())
-            })
-            .await;
-        if running.is_err() {
-            return format!("error: clone {i} did not start: {:?}", h.messages_from(bot, owner));
-        }
-        let channel = SimHandle::bot_api_channel_id(h.add_channel("files", None, &[clone]));
-        let _ = h.send_text(owner, clone, &format!("/setbin {channel}"));
-        let set = h
-            .wait_for(Duration::from_secs(60), "the bin is set", |s| {
-                s.messages_from(clone, owner).iter().any(|m| m.text.starts_with("✅")).then_some(())
-            })
-            .await;
-        if set.is_err() {
-            return format!("error: clone {i} has no bin: {:?}", h.messages_from(clone, owner));
-        }
-    }
-    format!("{n} clones")
 }
 
 /// GET with an optional range: (time to the first body byte, body bytes, total time).

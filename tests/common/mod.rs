@@ -10,7 +10,7 @@ pub mod staging;
 use std::sync::Arc;
 use std::time::Duration;
 
-use beamgram_sim::{AccountId, ChannelId, SeenMessage, SimConfig, SimHandle, Simulator};
+use beamgram_sim::{AccountId, ChannelId, SeenButton, SeenMessage, SimConfig, SimHandle, Simulator};
 use grammers_client::client::UpdateStream;
 use grammers_client::sender::UpdatesConfiguration;
 use grammers_client::{Client, SenderPool};
@@ -102,4 +102,17 @@ pub async fn eventually(timeout: Duration, mut check: impl AsyncFnMut() -> bool)
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The (label, link) of a message's URL and copy-text buttons.
+pub fn url_buttons(m: &SeenMessage) -> Vec<(String, String)> {
+    m.buttons
+        .iter()
+        .flatten()
+        .filter_map(|b| match b {
+            SeenButton::Url { text, url } => Some((text.clone(), url.clone())),
+            SeenButton::Copy { text, copied } => Some((text.clone(), copied.clone())),
+            _ => None,
+        })
+        .collect()
 }

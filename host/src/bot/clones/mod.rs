@@ -92,12 +92,20 @@ pub struct Clones {
     /// Each running clone's task. A plain mutex, never held across an await; `spawn` is not
     /// async, so a clone's task (whose handlers may start clones) has a nameable type.
     running: std::sync::Mutex<HashMap<i64, Running>>,
+    /// One `/clone <token>` at a time: two users sending the same token at once must not both
+    /// pass the checks and log the bot in twice.
+    creating: tokio::sync::Mutex<()>,
     me: Weak<Clones>,
 }
 
 impl Clones {
     pub fn new(shared: Shared) -> Arc<Clones> {
-        Arc::new_cyclic(|me| Clones { shared: Arc::new(shared), running: Default::default(), me: me.clone() })
+        Arc::new_cyclic(|me| Clones {
+            shared: Arc::new(shared),
+            running: Default::default(),
+            creating: tokio::sync::Mutex::new(()),
+            me: me.clone(),
+        })
     }
 
     pub fn config(&self) -> &crate::config::ClonesConfig {
@@ -161,6 +169,7 @@ impl Clones {
         if self.shared.reserved.contains(&token_id) {
             return refuse("That token belongs to a bot this host already runs; it cannot be a clone.");
         }
+        let _one_at_a_time = self.creating.lock().await;
         let store = &self.shared.store;
         let all = store.clones().await.map_err(|e| store_refusal(&e))?;
         let existing = all.iter().find(|c| token::bot_id(&c.token) == Some(token_id));
