@@ -10,36 +10,12 @@ use grammers_client::update::{CallbackQuery, Message};
 
 use super::UpdateContext;
 use super::actions::{self, Origin};
+use super::command::parse;
 use crate::plugins::bindings::types::{
     Callback, Command, Event, EventKinds, MessageRef, MessageSummary, PluginError, TextMessage,
 };
 use crate::plugins::{CallError, Loaded};
 use crate::telegram::outbox::{Actor, Draft};
-
-/// A parsed `/command@bot args`.
-#[derive(Debug, PartialEq, Eq)]
-pub struct ParsedCommand<'a> {
-    pub name: String,
-    pub bot: Option<&'a str>,
-    pub args: &'a str,
-}
-
-pub fn parse(text: &str) -> Option<ParsedCommand<'_>> {
-    let rest = text.strip_prefix('/')?;
-    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let (name, bot) = match head.split_once('@') {
-        Some((n, b)) => (n, Some(b)),
-        None => (head, None),
-    };
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return None;
-    }
-    Some(ParsedCommand { name: name.to_ascii_lowercase(), bot, args: args.trim() })
-}
-
-pub fn is_admin(ctx: &UpdateContext, user: i64) -> bool {
-    ctx.config.access.admins.contains(&user)
-}
 
 pub fn help_text(ctx: &UpdateContext, admin: bool) -> String {
     let mut out = String::from("What I can do:\n");
@@ -94,11 +70,6 @@ pub async fn tell_admins(ctx: &UpdateContext, text: &str) {
     }
 }
 
-/// An answer to message `m`, in its chat.
-pub async fn say(ctx: &UpdateContext, m: &Message, text: impl Into<String>) {
-    ctx.say(m.peer_id().bot_api_dialog_id_unchecked(), Draft::text(text).reply_to(m.id())).await;
-}
-
 const SORRY: &str = "Sorry, that did not work. The problem was logged.";
 
 /// What a plugin call came to.
@@ -122,7 +93,7 @@ pub async fn call_plugin(
     let Some(host) = &ctx.plugins else { return failed };
     let apology = |text: String| async move {
         if let Some(m) = m {
-            say(ctx, m, text).await;
+            ctx.answer(m, text).await;
         } else if let Some(q) = origin.callback {
             let _ = q.answer().text(text).send().await;
         }
@@ -158,7 +129,7 @@ pub async fn call_plugin(
 pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
     let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
-    let admin = is_admin(ctx, user);
+    let admin = ctx.is_admin(user);
     // Boxed, like the clone commands below: they log bots in and out, large futures that would
     // otherwise sit in every text handler's frame.
     if Box::pin(super::clones::commands::on_botfather_message(ctx, m)).await {
@@ -183,7 +154,7 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
         return true; // addressed to another bot
     }
     if cmd.name == "help" && ctx.plugins.as_ref().and_then(|h| h.command("help")).is_none() {
-        say(ctx, m, help_text(ctx, admin)).await;
+        ctx.answer(m, help_text(ctx, admin)).await;
         return true;
     }
     if cmd.name == "revoke" {
@@ -210,11 +181,11 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
         if cmd.name == "start" {
             return false;
         }
-        say(ctx, m, format!("I don't know /{}. /help lists what I can do.", cmd.name)).await;
+        ctx.answer(m, format!("I don't know /{}. /help lists what I can do.", cmd.name)).await;
         return true;
     };
     if admin_only && !admin {
-        say(ctx, m, "That command is for admins.").await;
+        ctx.answer(m, "That command is for admins.").await;
         return true;
     }
     let reply_to = match m.get_reply().await {
@@ -266,14 +237,14 @@ pub async fn on_callback(ctx: &UpdateContext, q: &CallbackQuery) {
         user_id: user,
         message_id,
         data: rest,
-        is_admin: is_admin(ctx, user),
+        is_admin: ctx.is_admin(user),
     });
     call_plugin(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id, callback: Some(q) }, None).await;
 }
 
 async fn plugins_command(ctx: &UpdateContext, m: &Message, args: &str) {
     let Some(host) = &ctx.plugins else {
-        say(ctx, m, "Plugins are not enabled.").await;
+        ctx.answer(m, "Plugins are not enabled.").await;
         return;
     };
     if args == "reload" {
@@ -283,7 +254,7 @@ async fn plugins_command(ctx: &UpdateContext, m: &Message, args: &str) {
         for e in errors {
             text.push_str(&format!("\n✗ {e}"));
         }
-        say(ctx, m, text).await;
+        ctx.answer(m, text).await;
         return;
     }
     let mut text = String::from("Plugins:\n");
@@ -300,26 +271,5 @@ async fn plugins_command(ctx: &UpdateContext, m: &Message, args: &str) {
             if p.first_party { " (first-party build)" } else { "" },
         ));
     }
-    say(ctx, m, text).await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_commands() {
-        assert_eq!(parse("/hello"), Some(ParsedCommand { name: "hello".into(), bot: None, args: "" }));
-        assert_eq!(
-            parse("/Hello@MyBot  a b "),
-            Some(ParsedCommand { name: "hello".into(), bot: Some("MyBot"), args: "a b" })
-        );
-        assert_eq!(
-            parse("/batch https://t.me/c/1/2 https://t.me/c/1/9").map(|c| c.args),
-            Some("https://t.me/c/1/2 https://t.me/c/1/9")
-        );
-        assert_eq!(parse("hello"), None);
-        assert_eq!(parse("/"), None);
-        assert_eq!(parse("/a-b"), None);
-    }
+    ctx.answer(m, text).await;
 }

@@ -51,7 +51,7 @@ const STORE_DOWN: &str = "Sorry, I can't check your account right now. Please tr
 /// Outside `ALLOWED_USERS` (when set); admins never are.
 fn not_allowed(ctx: &UpdateContext, user: i64) -> Option<&'static str> {
     let allowed = &ctx.config.access.allowed_users;
-    (!allowed.is_empty() && !allowed.contains(&user) && !dispatch::is_admin(ctx, user)).then_some(PRIVATE)
+    (!allowed.is_empty() && !allowed.contains(&user) && !ctx.is_admin(user)).then_some(PRIVATE)
 }
 
 /// Why `user` may not use the bot right now (private bot, banned, or their record cannot be
@@ -60,7 +60,7 @@ pub async fn refusal(ctx: &UpdateContext, user: i64) -> Option<&'static str> {
     if let Some(why) = not_allowed(ctx, user) {
         return Some(why);
     }
-    if dispatch::is_admin(ctx, user) {
+    if ctx.is_admin(user) {
         return None;
     }
     match ctx.store.user(user).await {
@@ -79,7 +79,7 @@ async fn record_sender(ctx: &UpdateContext, m: &Message, id: i64) -> Option<&'st
         Some(Peer::User(u)) => (u.first_name().unwrap_or_default(), u.last_name().unwrap_or_default(), u.username()),
         _ => ("", "", None),
     };
-    let admin = dispatch::is_admin(ctx, id);
+    let admin = ctx.is_admin(id);
     match ctx.store.user_seen(&SeenUser { id, first_name: first, last_name: last, username }).await {
         Ok(u) => (u.banned && !admin).then_some(BANNED),
         Err(e) => {
@@ -158,7 +158,7 @@ async fn to_plugins(ctx: &UpdateContext, m: &Message, bin_message: i32, links: L
         user_id: user,
         message_id: m.id(),
         file: crate::plugins::host::links::file_info(&props, links),
-        is_admin: dispatch::is_admin(ctx, user),
+        is_admin: ctx.is_admin(user),
     };
     for gate in &gates {
         let ran = dispatch::call_plugin(ctx, gate, Event::FileGate(received.clone()), origin(), Some(m)).await;

@@ -3,6 +3,7 @@
 
 mod actions;
 pub mod clones;
+pub mod command;
 pub mod dispatch;
 mod intake;
 mod revoke;
@@ -85,6 +86,15 @@ impl UpdateContext {
         UpdateContext { client, config, signer, plugins, username, store, outbox, users, revoked, role }
     }
 
+    pub fn is_admin(&self, user: i64) -> bool {
+        self.config.access.admins.contains(&user)
+    }
+
+    /// An answer to message `m`, in its chat.
+    pub async fn answer(&self, m: &grammers_client::update::Message, text: impl Into<String>) {
+        self.say(m.peer_id().bot_api_dialog_id_unchecked(), Draft::text(text).reply_to(m.id())).await;
+    }
+
     /// A message from the host to `chat`.
     pub async fn say(&self, chat: i64, draft: Draft) {
         if let Err(e) = self.outbox.send(Actor::Host, chat, draft).await {
@@ -138,7 +148,7 @@ pub async fn take_updates(
         }
         let user = update_user(&update);
         let ticket = match user {
-            Some(u) => match ctx.users.admit(u, dispatch::is_admin(&ctx, u)) {
+            Some(u) => match ctx.users.admit(u, ctx.is_admin(u)) {
                 Admission::Go(t) => Some(t),
                 Admission::SlowDown { tell } => {
                     tracing::info!(user = u, "update refused: the user is over their share");

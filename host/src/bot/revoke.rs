@@ -5,41 +5,36 @@ use grammers_client::update::Message;
 
 use super::UpdateContext;
 use crate::links::LinkSigner;
-use crate::telegram::outbox::Draft;
-
-async fn say(ctx: &UpdateContext, m: &Message, text: &str) {
-    ctx.say(m.peer_id().bot_api_dialog_id_unchecked(), Draft::text(text).reply_to(m.id())).await;
-}
 
 pub async fn command(ctx: &UpdateContext, m: &Message, user: i64, admin: bool, args: &str) {
     let usage = "Usage: /revoke <link> — a stream, download or watch link of a file you sent.";
     let Some(token) = args.split_whitespace().next().and_then(LinkSigner::token_in) else {
-        return say(ctx, m, usage).await;
+        return ctx.answer(m, usage).await;
     };
     // An expired link can still be revoked; a forged one names nothing.
     let far_past = 0;
     let target = match ctx.signer.verify(token, far_past) {
         Ok(t) => t,
-        Err(_) => return say(ctx, m, "That is not a link of this bot.").await,
+        Err(_) => return ctx.answer(m, "That is not a link of this bot.").await,
     };
     let sender = match ctx.revoked.sender(target.message_id).await {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("revoke: {e}");
-            return say(ctx, m, "Sorry, I can't reach my records right now. Please try again later.").await;
+            return ctx.answer(m, "Sorry, I can't reach my records right now. Please try again later.").await;
         }
     };
     if !admin && sender != Some(user) {
-        return say(ctx, m, "You can only revoke links of files you sent.").await;
+        return ctx.answer(m, "You can only revoke links of files you sent.").await;
     }
     match ctx.revoked.revoke(target.message_id, user).await {
         Ok(()) => {
             tracing::info!(user, bin_message = target.message_id, "links revoked");
-            say(ctx, m, "🚫 Revoked: every link to that file now answers 410 Gone.").await
+            ctx.answer(m, "🚫 Revoked: every link to that file now answers 410 Gone.").await
         }
         Err(e) => {
             tracing::error!("revoke: {e}");
-            say(ctx, m, "Sorry, I could not revoke that link. Please try again later.").await
+            ctx.answer(m, "Sorry, I could not revoke that link. Please try again later.").await
         }
     }
 }

@@ -8,7 +8,7 @@ use grammers_client::tl;
 use grammers_client::update::Message;
 
 use super::{Clones, token};
-use crate::bot::dispatch::{ParsedCommand, say};
+use crate::bot::command::ParsedCommand;
 use crate::bot::{Role, UpdateContext};
 use crate::plugins::bindings::types::CommandSpec;
 use crate::plugins::services::builtin;
@@ -44,14 +44,14 @@ pub async fn on_command(ctx: &UpdateContext, m: &Message, user: i64, admin: bool
         return false;
     }
     let Some(clones) = clones.filter(|c| c.config().enabled) else {
-        say(ctx, m, "Cloning is switched off on this bot.").await;
+        ctx.answer(m, "Cloning is switched off on this bot.").await;
         return true;
     };
     if cmd.name == "clones" {
         if admin {
             list_all(ctx, m, &clones).await;
         } else {
-            say(ctx, m, "That command is for admins.").await;
+            ctx.answer(m, "That command is for admins.").await;
         }
         return true;
     }
@@ -61,7 +61,7 @@ pub async fn on_command(ctx: &UpdateContext, m: &Message, user: i64, admin: bool
         (Some(verb @ ("stop" | "start" | "delete")), name) => control(ctx, m, &clones, user, admin, verb, name).await,
         (Some(_), _) => match token::find(cmd.args) {
             Some(t) => create(ctx, m, &clones, user, admin, t).await,
-            None => say(ctx, m, "That is not a bot token. /clone explains where to get one.").await,
+            None => ctx.answer(m, "That is not a bot token. /clone explains where to get one.").await,
         },
     }
     true
@@ -83,13 +83,13 @@ pub async fn on_botfather_message(ctx: &UpdateContext, m: &Message) -> bool {
     let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     match token::find(text) {
         Some(t) if from_botfather => {
-            let admin = crate::bot::dispatch::is_admin(ctx, user);
+            let admin = ctx.is_admin(user);
             create(ctx, m, clones, user, admin, t).await;
         }
         Some(_) => {
-            say(ctx, m, "That message was not forwarded from @BotFather. Forward BotFather's own message, or send /clone <token>.").await;
+            ctx.answer(m, "That message was not forwarded from @BotFather. Forward BotFather's own message, or send /clone <token>.").await;
         }
-        None => say(ctx, m, "I found no bot token in that message. /clone explains the steps.").await,
+        None => ctx.answer(m, "I found no bot token in that message. /clone explains the steps.").await,
     }
     true
 }
@@ -108,10 +108,10 @@ async fn create(ctx: &UpdateContext, m: &Message, clones: &Arc<Clones>, user: i6
             let chat = m.peer_id().bot_api_dialog_id_unchecked();
             if let Err(e) = ctx.outbox.send(Actor::Host, chat, draft).await {
                 tracing::warn!("could not confirm a clone: {e}");
-                say(ctx, m, format!("✅ Your bot @{} is running.", rec.username)).await;
+                ctx.answer(m, format!("✅ Your bot @{} is running.", rec.username)).await;
             }
         }
-        Err(refusal) => say(ctx, m, format!("❌ {refusal}")).await,
+        Err(refusal) => ctx.answer(m, format!("❌ {refusal}")).await,
     }
 }
 
@@ -124,7 +124,7 @@ async fn how_to(ctx: &UpdateContext, m: &Message, clones: &Clones, user: i64) {
             text.push_str(&format!("\n• @{} — {}{}", c.username, c.state, bin_note(c)));
         }
     }
-    say(ctx, m, text).await;
+    ctx.answer(m, text).await;
 }
 
 fn bin_note(c: &CloneRecord) -> &'static str {
@@ -165,7 +165,7 @@ async fn control(
 ) {
     let c = match target(clones, user, admin, name).await {
         Ok(c) => c,
-        Err(why) => return say(ctx, m, format!("❌ {why}")).await,
+        Err(why) => return ctx.answer(m, format!("❌ {why}")).await,
     };
     let answer = match verb {
         "stop" => {
@@ -189,17 +189,17 @@ async fn control(
     if c.owner_id != user {
         tracing::info!(clone = c.bot_id, admin = user, verb, "an admin controlled someone's clone");
     }
-    say(ctx, m, text).await;
+    ctx.answer(m, text).await;
 }
 
 async fn list_all(ctx: &UpdateContext, m: &Message, clones: &Clones) {
     let store = clones.store();
     let all = match store.clones().await {
         Ok(a) => a,
-        Err(e) => return say(ctx, m, format!("Cannot read the clones: {e}")).await,
+        Err(e) => return ctx.answer(m, format!("Cannot read the clones: {e}")).await,
     };
     if all.is_empty() {
-        return say(ctx, m, "No clones yet.").await;
+        return ctx.answer(m, "No clones yet.").await;
     }
     let mut text = format!("Clones ({} of at most {}):", all.len(), clones.config().max_total);
     for c in &all {
@@ -211,5 +211,5 @@ async fn list_all(ctx: &UpdateContext, m: &Message, clones: &Clones) {
         };
         text.push_str(&format!("\n• @{} — owner {} — {users} users — {state}{}", c.username, c.owner_id, bin_note(c)));
     }
-    say(ctx, m, text).await;
+    ctx.answer(m, text).await;
 }

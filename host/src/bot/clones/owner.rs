@@ -4,7 +4,7 @@
 
 use grammers_client::update::Message;
 
-use crate::bot::dispatch::{ParsedCommand, say};
+use crate::bot::command::ParsedCommand;
 use crate::bot::{Role, UpdateContext};
 use crate::plugins::bindings::types::CommandSpec;
 use crate::plugins::services::builtin;
@@ -33,11 +33,11 @@ pub async fn on_command(ctx: &UpdateContext, m: &Message, user: i64, cmd: &Parse
     let Role::Clone { owner, clones } = &ctx.role else { return false };
     match cmd.name.as_str() {
         "clone" | "clones" => {
-            say(ctx, m, "Clones are made in the bot this one was cloned from.").await;
+            ctx.answer(m, "Clones are made in the bot this one was cloned from.").await;
             return true;
         }
         "setbin" | "setwelcome" | "setshortener" if user != *owner => {
-            say(ctx, m, "That command is for this bot's owner.").await;
+            ctx.answer(m, "That command is for this bot's owner.").await;
             return true;
         }
         "setbin" | "setwelcome" | "setshortener" => {}
@@ -53,7 +53,7 @@ pub async fn on_command(ctx: &UpdateContext, m: &Message, user: i64, cmd: &Parse
     if answer.is_ok() {
         clones.reload(bot);
     }
-    say(ctx, m, answer.unwrap_or_else(|e| e)).await;
+    ctx.answer(m, answer.unwrap_or_else(|e| e)).await;
     true
 }
 
