@@ -1,8 +1,7 @@
 //! The clone bots this host runs for its users: owner, token, bin channel, welcome text and
 //! whether each should run. Global (not per bot): the main bot manages them.
 
-use sqlx::Row;
-
+use super::db::{Row, args};
 use super::{Store, StoreError, now_ms};
 
 /// Whether a clone should run.
@@ -71,113 +70,89 @@ impl std::fmt::Debug for CloneRecord {
     }
 }
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> Result<CloneRecord, sqlx::Error> {
+fn record(row: &Row) -> Result<CloneRecord, sqlx::Error> {
     Ok(CloneRecord {
-        bot_id: row.try_get("bot_id")?,
-        owner_id: row.try_get("owner_id")?,
-        username: row.try_get("username")?,
-        token: row.try_get("token")?,
-        bin_channel: row.try_get("bin_channel")?,
-        welcome: row.try_get("welcome")?,
-        shortener: match (row.try_get("shortener_site")?, row.try_get("shortener_key")?) {
+        bot_id: row.int("bot_id")?,
+        owner_id: row.int("owner_id")?,
+        username: row.text("username")?,
+        token: row.text("token")?,
+        bin_channel: row.opt_int("bin_channel")?,
+        welcome: row.opt_text("welcome")?,
+        shortener: match (row.opt_text("shortener_site")?, row.opt_text("shortener_key")?) {
             (Some(site), Some(key)) => Some((site, key)),
             _ => None,
         },
-        state: CloneState::parse(&row.try_get::<String, _>("state")?),
-        created_ms: row.try_get("created_ms")?,
+        state: CloneState::parse(&row.text("state")?),
+        created_ms: row.int("created_ms")?,
     })
+}
+
+fn records(rows: Vec<Row>) -> Result<Vec<CloneRecord>, StoreError> {
+    Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
 }
 
 impl Store {
     /// Records a new clone, or takes a revoked or stopped one of the same bot over with its new
     /// token (keeping its bin channel, welcome and users).
     pub async fn clone_saved(&self, bot_id: i64, owner: i64, username: &str, token: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO clones (bot_id, owner_id, username, token, state, created_ms) VALUES (?, ?, ?, ?, 'running', ?)
-             ON CONFLICT (bot_id) DO UPDATE SET owner_id = excluded.owner_id, username = excluded.username,
-                token = excluded.token, state = 'running'",
-        )
-        .bind(bot_id)
-        .bind(owner)
-        .bind(username)
-        .bind(token)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+        self.pool
+            .execute(
+                "INSERT INTO clones (bot_id, owner_id, username, token, state, created_ms) VALUES (?, ?, ?, ?, 'running', ?)
+                 ON CONFLICT (bot_id) DO UPDATE SET owner_id = excluded.owner_id, username = excluded.username,
+                    token = excluded.token, state = 'running'",
+                args![bot_id, owner, username, token, now_ms()],
+            )
+            .await?;
         Ok(())
     }
 
     pub async fn clone_record(&self, bot_id: i64) -> Result<Option<CloneRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM clones WHERE bot_id = ?").bind(bot_id).fetch_optional(&self.pool).await?;
+        let row = self.pool.fetch_optional("SELECT * FROM clones WHERE bot_id = ?", args![bot_id]).await?;
         Ok(row.as_ref().map(record).transpose()?)
     }
 
     /// Every clone, oldest first.
     pub async fn clones(&self) -> Result<Vec<CloneRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM clones ORDER BY created_ms, bot_id").fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+        records(self.pool.fetch_all("SELECT * FROM clones ORDER BY created_ms, bot_id", args![]).await?)
     }
 
     pub async fn clones_of(&self, owner: i64) -> Result<Vec<CloneRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM clones WHERE owner_id = ? ORDER BY created_ms, bot_id")
-            .bind(owner)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+        let sql = "SELECT * FROM clones WHERE owner_id = ? ORDER BY created_ms, bot_id";
+        records(self.pool.fetch_all(sql, args![owner]).await?)
     }
 
     pub async fn set_clone_state(&self, bot_id: i64, state: CloneState) -> Result<(), StoreError> {
-        sqlx::query("UPDATE clones SET state = ? WHERE bot_id = ?")
-            .bind(state.as_str())
-            .bind(bot_id)
-            .execute(&self.pool)
-            .await?;
+        self.pool.execute("UPDATE clones SET state = ? WHERE bot_id = ?", args![state.as_str(), bot_id]).await?;
         Ok(())
     }
 
-    /// Sets the clone's bin channel; false when another clone keeps its files there already.
+    /// Sets the clone's bin channel; false when another clone keeps its files there already
+    /// (the unique index decides when two owners race for one channel).
     pub async fn set_clone_bin(&self, bot_id: i64, channel: i64) -> Result<bool, StoreError> {
-        let taken: Option<i64> = sqlx::query_scalar("SELECT bot_id FROM clones WHERE bin_channel = ? AND bot_id <> ?")
-            .bind(channel)
-            .bind(bot_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        if taken.is_some() {
+        let sql = "SELECT bot_id FROM clones WHERE bin_channel = ? AND bot_id <> ?";
+        if self.pool.fetch_optional(sql, args![channel, bot_id]).await?.is_some() {
             return Ok(false);
         }
-        sqlx::query("UPDATE clones SET bin_channel = ? WHERE bot_id = ?")
-            .bind(channel)
-            .bind(bot_id)
-            .execute(&self.pool)
-            .await?;
+        self.pool.execute("UPDATE clones SET bin_channel = ? WHERE bot_id = ?", args![channel, bot_id]).await?;
         Ok(true)
     }
 
     pub async fn set_clone_welcome(&self, bot_id: i64, welcome: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE clones SET welcome = ? WHERE bot_id = ?")
-            .bind(welcome)
-            .bind(bot_id)
-            .execute(&self.pool)
-            .await?;
+        self.pool.execute("UPDATE clones SET welcome = ? WHERE bot_id = ?", args![welcome, bot_id]).await?;
         Ok(())
     }
 
     pub async fn set_clone_shortener(&self, bot_id: i64, shortener: Option<(&str, &str)>) -> Result<(), StoreError> {
         let (site, key) = shortener.unzip();
-        sqlx::query("UPDATE clones SET shortener_site = ?, shortener_key = ? WHERE bot_id = ?")
-            .bind(site)
-            .bind(key)
-            .bind(bot_id)
-            .execute(&self.pool)
-            .await?;
+        let sql = "UPDATE clones SET shortener_site = ?, shortener_key = ? WHERE bot_id = ?";
+        self.pool.execute(sql, args![site, key, bot_id]).await?;
         Ok(())
     }
 
     /// Forgets a clone: its record, its session and everything kept for its users, in one
     /// transaction. Files stay in its owner's channel; their links stop working.
     pub async fn delete_clone(&self, bot_id: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        for sql in [
+        let steps: Vec<(&str, Vec<super::db::Arg>)> = [
             "DELETE FROM clones WHERE bot_id = ?",
             "DELETE FROM sessions WHERE bot_id = ?",
             "DELETE FROM users WHERE bot = ?",
@@ -185,17 +160,17 @@ impl Store {
             "DELETE FROM plugin_kv WHERE bot = ?",
             "DELETE FROM jobs WHERE bot = ?",
             "DELETE FROM files WHERE bot = ?",
-        ] {
-            sqlx::query(sql).bind(bot_id).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+        ]
+        .into_iter()
+        .map(|sql| (sql, args![bot_id].to_vec()))
+        .collect();
+        self.pool.transaction(None, &steps).await?;
         Ok(())
     }
 
     /// Users a clone has (for `/clones`), without a handle for that bot.
     pub async fn clone_user_count(&self, bot_id: i64) -> Result<u64, StoreError> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE bot = ?").bind(bot_id).fetch_one(&self.pool).await?;
-        Ok(n.max(0) as u64)
+        let n = self.pool.fetch_one("SELECT COUNT(*) FROM users WHERE bot = ?", args![bot_id]).await?.first_int()?;
+        Ok(n.unwrap_or(0).max(0) as u64)
     }
 }

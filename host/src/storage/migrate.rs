@@ -1,41 +1,47 @@
 //! Schema migrations, applied in order at start, each in its own transaction, recorded in
 //! `schema_migrations`. A database from a newer build is refused rather than guessed at.
+//!
+//! Versions are shared by both backends: version N is the same tables and keys on SQLite and
+//! PostgreSQL, written in each one's dialect. PostgreSQL was first offered at version 3, so its
+//! list starts there with the whole schema.
 
 use super::StoreError;
+use super::db::{Arg, Pool, args};
 
-/// (version, SQL). Append only: a released migration never changes.
-const MIGRATIONS: &[(i64, &str)] = &[
+const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_initial.sql")),
     (2, include_str!("migrations/0002_trust.sql")),
     (3, include_str!("migrations/0003_clones.sql")),
 ];
 
-pub async fn apply(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
-    sqlx::query(
+const POSTGRES: &[(i64, &str)] = &[(3, include_str!("migrations/postgres/0003_schema.sql"))];
+
+/// The schema version this build writes.
+pub fn known() -> i64 {
+    SQLITE.last().map(|m| m.0).unwrap_or(0)
+}
+
+pub async fn apply(pool: &Pool) -> Result<(), StoreError> {
+    pool.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+        args![],
     )
-    .execute(pool)
     .await?;
-    let current: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetch_one(pool).await?;
-    let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
-    if current > known {
-        return Err(StoreError::TooNew { found: current, known });
+    let current =
+        pool.fetch_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", args![]).await?.first_int()?;
+    let current = current.unwrap_or(0);
+    if current > known() {
+        return Err(StoreError::TooNew { found: current, known: known() });
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        let fail = |source| StoreError::Migrate { version: *version, source };
-        let mut tx = pool.begin().await.map_err(fail)?;
+    let list = if pool.is_postgres() { POSTGRES } else { SQLITE };
+    for (version, sql) in list.iter().filter(|m| m.0 > current) {
         // Comments first: they may contain semicolons.
-        for statement in strip_comments(sql).split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            sqlx::query(statement).execute(&mut *tx).await.map_err(fail)?;
-        }
-        sqlx::query("INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)")
-            .bind(version)
-            .bind(super::now_ms())
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-        tx.commit().await.map_err(fail)?;
+        let text = strip_comments(sql);
+        let mut steps: Vec<(&str, Vec<Arg>)> =
+            text.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| (s, Vec::new())).collect();
+        let record = args![*version, super::now_ms()].to_vec();
+        steps.push(("INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)", record));
+        pool.transaction(None, &steps).await.map_err(|source| StoreError::Migrate { version: *version, source })?;
         tracing::info!(version, "database migrated");
     }
     Ok(())
@@ -43,4 +49,12 @@ pub async fn apply(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
 
 fn strip_comments(s: &str) -> String {
     s.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_backends_end_at_the_same_version() {
+        assert_eq!(super::SQLITE.last().map(|m| m.0), super::POSTGRES.last().map(|m| m.0));
+    }
 }

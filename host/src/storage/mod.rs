@@ -1,12 +1,13 @@
 //! The host's durable state: users, plugin kv namespaces, scheduled jobs, the link-signing
 //! secret, the record of every file and the Telegram sessions, in one database.
 //!
-//! SQLite (a file under the data folder, WAL) is the backend built in. Everything above this
-//! module talks to [`Store`] only, in terms of the bot's own types, and the SQL is kept
-//! portable; `DATABASE_URL` chooses the backend, so a PostgreSQL one slots in here without
-//! touching handlers or plugins.
+//! Two backends: SQLite (a file under the data folder, WAL; the default, nothing to install) and
+//! PostgreSQL (`DATABASE_URL=postgres://…`, shared by several processes). Everything above this
+//! module talks to [`Store`] only, in terms of the bot's own types; each statement is written
+//! once for both (see [`db`]).
 
 mod clones;
+pub(crate) mod db;
 mod files;
 mod jobs;
 mod kv;
@@ -19,7 +20,10 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use db::Pool;
 
 pub use clones::{CloneRecord, CloneState};
 pub use files::FileRecord;
@@ -47,7 +51,7 @@ pub enum StoreError {
 /// A handle on the database, seen as one bot (see [`Store::for_bot`]); cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: sqlx::SqlitePool,
+    pool: Pool,
     /// Whose users, settings, kv, jobs and files this handle reads and writes: 0 for the main
     /// bot, a clone's Telegram id for that clone.
     bot: i64,
@@ -69,9 +73,15 @@ impl Store {
         };
         let open_err = |problem: String| StoreError::Open { url: redact(&url), problem };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(open_err(
-                "this build has the SQLite backend only (use sqlite://PATH, or leave DATABASE_URL unset)".into(),
-            ));
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(&url)
+                .await
+                .map_err(|e| open_err(e.to_string()))?;
+            let pool = Pool::Postgres(pool);
+            migrate::apply(&pool).await?;
+            return Ok(Store { pool, bot: MAIN_BOT });
         }
         if url.starts_with("mongodb") {
             return Err(open_err(
@@ -99,6 +109,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| open_err(e.to_string()))?;
+        let pool = Pool::Sqlite(pool);
         migrate::apply(&pool).await?;
         Ok(Store { pool, bot: MAIN_BOT })
     }
@@ -107,7 +118,7 @@ impl Store {
     pub async fn in_memory() -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
         // One connection: each in-memory connection would be a database of its own.
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        let pool = Pool::Sqlite(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?);
         migrate::apply(&pool).await?;
         Ok(Store { pool, bot: MAIN_BOT })
     }
@@ -121,6 +132,11 @@ impl Store {
     /// The bot this handle is for.
     pub fn bot(&self) -> i64 {
         self.bot
+    }
+
+    /// Which backend this is, for messages: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        if self.pool.is_postgres() { "postgres" } else { "sqlite" }
     }
 
     pub async fn close(&self) {

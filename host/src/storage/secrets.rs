@@ -1,5 +1,6 @@
 //! Host secrets (the link-signing key), made once and kept.
 
+use super::db::args;
 use super::{Store, StoreError};
 
 impl Store {
@@ -9,15 +10,13 @@ impl Store {
         if let Some(v) = self.secret(name).await? {
             return Ok(v);
         }
-        sqlx::query("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(make())
-            .execute(&self.pool)
-            .await?;
+        let sql = "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING";
+        self.pool.execute(sql, args![name, make().as_slice()]).await?;
         self.secret(name).await?.ok_or_else(|| StoreError::Limit(format!("secret {name} vanished")))
     }
 
     pub async fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?").bind(name).fetch_optional(&self.pool).await?)
+        let row = self.pool.fetch_optional("SELECT value FROM secrets WHERE name = ?", args![name]).await?;
+        Ok(row.map(|r| r.bytes("value")).transpose()?)
     }
 }
