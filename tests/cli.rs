@@ -244,3 +244,57 @@ fn a_signal_ends_sim_and_dev_while_their_console_waits() {
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&plugins);
 }
+
+/// `beamgram db migrate-from-sqlite` moves a single-node install into PostgreSQL: run against a
+/// database the bot wrote (here through the store API), into a schema of its own.
+#[test]
+fn db_migrate_from_sqlite_fills_postgres() {
+    let url =
+        std::env::var("BEAMGRAM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let schema = format!("bg_cli_migrate_{}", std::process::id());
+    let admin = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), sqlx::PgPool::connect(&url)).await });
+    let Ok(Ok(admin)) = admin else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true and PostgreSQL is unreachable");
+        }
+        eprintln!("******** SKIPPING db_migrate_from_sqlite_fills_postgres: no PostgreSQL server ********");
+        return;
+    };
+    rt.block_on(async {
+        for sql in [format!("DROP SCHEMA IF EXISTS {schema} CASCADE"), format!("CREATE SCHEMA {schema}")] {
+            sqlx::query(&sql).execute(&admin).await.expect("schema");
+        }
+    });
+    let target = format!("{url}?options=-c%20search_path%3D{schema}");
+    let dir = temp_dir("migrate");
+    rt.block_on(async {
+        let s = beamgram::storage::Store::open(None, &dir).await.expect("sqlite");
+        s.secret_or_create("link-signing", || vec![3; 32]).await.expect("secret");
+        s.save_session(1000, "{}").await.expect("session");
+        s.close().await;
+    });
+    let db = dir.join("beamgram.db");
+    let o = beamgram(&["db", "migrate-from-sqlite", db.to_str().expect("utf8")]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2), "no DATABASE_URL: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("DATABASE_URL"));
+    let o = beamgram(&["db", "migrate-from-sqlite", db.to_str().expect("utf8")])
+        .env("DATABASE_URL", &target)
+        .output()
+        .expect("runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("secrets: 1 rows") && out.contains("sessions: 1 rows"), "{out}");
+    let again = beamgram(&["db", "migrate-from-sqlite", db.to_str().expect("utf8")])
+        .env("DATABASE_URL", &target)
+        .output()
+        .expect("runs");
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    rt.block_on(async {
+        let pg = beamgram::storage::Store::open(Some(&target), &dir).await.expect("postgres");
+        assert_eq!(pg.secret("link-signing").await.expect("secret"), Some(vec![3; 32]), "old links keep working");
+        pg.close().await;
+        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await;
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}

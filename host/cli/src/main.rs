@@ -48,6 +48,11 @@ enum Command {
         #[command(subcommand)]
         action: PluginAction,
     },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Develop plugins: the simulator, the bot with your plugins (live reload) and a chat console.
     Dev {
         /// Folder with your .wasm files (e.g. target/wasm32-wasip2/release).
@@ -65,6 +70,14 @@ enum PluginAction {
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Copy a single-node SQLite database (data/beamgram.db) into the empty PostgreSQL database
+    /// DATABASE_URL names: users, files, kv, jobs, sessions and the link secret (old links keep
+    /// working). Stop the bot first.
+    MigrateFromSqlite { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +197,7 @@ async fn run_command() -> ExitCode {
             }
         }
         Command::Sim(args) => sim(args).await,
+        Command::Db { action: DbAction::MigrateFromSqlite { file } } => migrate_from_sqlite(&config, file).await,
         Command::Plugin { action: PluginAction::New { name, dir } } => {
             match beamgram::scaffold::new_plugin(name, dir) {
                 Ok(root) => {
@@ -208,6 +222,45 @@ async fn run_command() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+async fn migrate_from_sqlite(config: &beamgram::config::Config, file: &std::path::Path) -> ExitCode {
+    use beamgram::storage::Store;
+    let target = config.storage.database_url.trim();
+    if !(target.starts_with("postgres://") || target.starts_with("postgresql://")) {
+        return config_failure(beamgram::config::bad(
+            "DATABASE_URL (storage.database_url)",
+            "set it to the PostgreSQL database to fill (postgres://USER:PASSWORD@HOST/DB)",
+        ));
+    }
+    if !file.is_file() {
+        eprintln!("beamgram db: {} is not a file (the SQLite database is data/beamgram.db)", file.display());
+        return ExitCode::from(2);
+    }
+    let source = match Store::open(Some(&format!("sqlite://{}", file.display())), &config.storage.data_dir).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("beamgram db: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let copied = match Store::open(Some(target), &config.storage.data_dir).await {
+        Ok(to) => source.copy_into(&to).await,
+        Err(e) => Err(e),
+    };
+    match copied {
+        Ok(counts) => {
+            for (table, n) in counts {
+                println!("{table:>22}: {n} rows");
+            }
+            println!("copied {} into PostgreSQL; start the bot with this DATABASE_URL", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("beamgram db: {e}");
+            ExitCode::FAILURE
         }
     }
 }

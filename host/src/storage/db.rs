@@ -206,13 +206,17 @@ impl Pool {
     /// Runs the statements in one transaction: all of them or none. With `lock`, PostgreSQL
     /// first takes that transaction-scoped advisory lock, so a check-then-write cannot
     /// interleave with another process's (SQLite serialises writers itself).
-    pub async fn transaction(&self, lock: Option<i64>, steps: &[(&str, Vec<Arg>)]) -> Result<Vec<u64>, sqlx::Error> {
+    pub async fn transaction<S: AsRef<str>>(
+        &self,
+        lock: Option<i64>,
+        steps: &[(S, Vec<Arg>)],
+    ) -> Result<Vec<u64>, sqlx::Error> {
         let mut changed = Vec::with_capacity(steps.len());
         match self {
             Pool::Sqlite(p) => {
                 let mut tx = p.begin().await?;
                 for (sql, args) in steps {
-                    changed.push(sqlite_query(sql, args).execute(&mut *tx).await?.rows_affected());
+                    changed.push(sqlite_query(sql.as_ref(), args).execute(&mut *tx).await?.rows_affected());
                 }
                 tx.commit().await?;
             }
@@ -222,7 +226,7 @@ impl Pool {
                     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut *tx).await?;
                 }
                 for (sql, args) in steps {
-                    let sql = numbered(sql);
+                    let sql = numbered(sql.as_ref());
                     changed.push(pg_query(&sql, args).execute(&mut *tx).await?.rows_affected());
                 }
                 tx.commit().await?;

@@ -7,6 +7,7 @@
 //! once for both (see [`db`]).
 
 mod clones;
+mod copy;
 pub(crate) mod db;
 mod files;
 mod jobs;

@@ -406,3 +406,55 @@ async fn postgres_refuses_a_newer_schema_too() {
     let e = Store::open(Some(&url), std::path::Path::new("/nonexistent")).await.err().expect("refused");
     assert!(matches!(e, StoreError::TooNew { found: 999, .. }), "{e}");
 }
+
+/// A single-node install moves to PostgreSQL with everything: the link secret (old links keep
+/// working), sessions (no second login), users, settings, kv, jobs (ids kept, new ones after
+/// them), files, revocations and clones. A target that is not empty is refused.
+#[tokio::test]
+async fn an_sqlite_install_moves_to_postgres_whole() {
+    let Some(pg) = postgres_for("copy").await else { return };
+    let dir = temp_dir("copy");
+    let src = Store::open(None, &dir).await.expect("sqlite");
+    let secret = src.secret_or_create("link-signing", || vec![7; 32]).await.expect("secret");
+    src.save_session(1000, "{\"s\":1}").await.expect("session");
+    src.user_seen(&SeenUser { id: 5, first_name: "Ada", last_name: "", username: Some("ada") }).await.expect("user");
+    src.set_banned(6, true).await.expect("ban");
+    src.set_user_setting("shortener", 5, "shortener.site", Some("x.example")).await.expect("setting");
+    src.kv_set("verify", "token:abc", &[0, 159, 255]).await.expect("kv");
+    let job = src.job_add("auto-delete", 123, "{\"m\":1}").await.expect("job");
+    src.record_file(&FileRecord {
+        bin_channel: -100,
+        bin_message_id: 9,
+        sender_id: 5,
+        chat_id: 5,
+        message_id: 2,
+        name: "ф.mkv",
+        mime: "video/x-matroska",
+        size: 5_000_000_000,
+    })
+    .await
+    .expect("file");
+    src.revoke_file(-100, 9, 5).await.expect("revoke");
+    src.clone_saved(4242, 5, "mine_bot", "4242:secret").await.expect("clone");
+    src.for_bot(4242).kv_set("p", "k", b"clone's").await.expect("clone kv");
+
+    let counts = src.copy_into(&pg).await.expect("copied");
+    assert!(counts.contains(&("users", 2)) && counts.contains(&("clones", 1)), "{counts:?}");
+    assert_eq!(pg.secret("link-signing").await.expect("secret"), Some(secret));
+    assert_eq!(pg.session(1000).await.expect("session").as_deref(), Some("{\"s\":1}"));
+    assert_eq!(pg.user(5).await.expect("user").expect("there").username.as_deref(), Some("ada"));
+    assert!(pg.user(6).await.expect("user").expect("there").banned);
+    assert_eq!(pg.user_setting("shortener", 5, "shortener.site").await.expect("get").as_deref(), Some("x.example"));
+    assert_eq!(pg.kv_get("verify", "token:abc").await.expect("kv"), Some(vec![0, 159, 255]));
+    assert_eq!(pg.jobs_due(200, 10).await.expect("due").first().map(|j| j.id), Some(job));
+    assert!(pg.job_add("auto-delete", 1, "next").await.expect("a new job") > job, "new ids follow the old");
+    assert_eq!(pg.file_totals().await.expect("totals"), (1, 5_000_000_000));
+    assert!(pg.is_revoked(-100, 9).await.expect("revoked"));
+    assert_eq!(pg.clone_record(4242).await.expect("clone").expect("there").token, "4242:secret");
+    assert_eq!(pg.for_bot(4242).kv_get("p", "k").await.expect("kv").as_deref(), Some(&b"clone's"[..]));
+
+    let again = src.copy_into(&pg).await.expect_err("a second copy is refused");
+    assert!(again.to_string().contains("not empty"), "{again}");
+    src.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
