@@ -77,6 +77,13 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
+                // As SQLite's synchronous=NORMAL: a committed write survives beamgram being
+                // killed at any point; only a crash of the database server itself can lose the
+                // last moments. Every update saves the session, and waiting for the server's
+                // disk on each one would make the database the bot's pace.
+                .after_connect(|conn, _| {
+                    Box::pin(async move { sqlx::query("SET synchronous_commit = off").execute(conn).await.map(drop) })
+                })
                 .connect(&url)
                 .await
                 .map_err(|e| open_err(e.to_string()))?;
