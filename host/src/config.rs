@@ -7,6 +7,7 @@
 mod clones;
 mod legacy_env;
 mod masking;
+mod node;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use clones::{ClonesConfig, DEFAULT_CLONE_PLUGINS};
+pub use node::{NodeConfig, Role};
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -27,6 +29,7 @@ pub struct Config {
     pub stream: StreamConfig,
     pub plugins: PluginsConfig,
     pub clones: ClonesConfig,
+    pub node: NodeConfig,
     pub storage: StorageConfig,
     pub log: LogConfig,
 }

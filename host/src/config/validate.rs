@@ -59,6 +59,9 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if self.node.lease_secs < 3 {
+            return Err(bad("node.lease_secs", "must be at least 3 (it is renewed every third of it)"));
+        }
         if self.clones.token_check_secs == 0 {
             return Err(bad("clones.token_check_secs", "must be at least 1"));
         }

@@ -17,10 +17,11 @@ enum Kind {
 
 use Kind::*;
 
-/// Every table and column of the schema (version 3), in an order that inserts cleanly.
+/// Every table and column of the schema (version 4), in an order that inserts cleanly. Leases
+/// are not copied: they belong to processes that run now.
 const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ("secrets", &[("name", Text), ("value", Bytes)]),
-    ("sessions", &[("bot_id", Int), ("data", Text), ("updated_ms", Int)]),
+    ("sessions", &[("bot_id", Int), ("node", Text), ("data", Text), ("updated_ms", Int)]),
     (
         "users",
         &[

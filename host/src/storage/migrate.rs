@@ -12,9 +12,13 @@ const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_initial.sql")),
     (2, include_str!("migrations/0002_trust.sql")),
     (3, include_str!("migrations/0003_clones.sql")),
+    (4, include_str!("migrations/0004_roles.sql")),
 ];
 
-const POSTGRES: &[(i64, &str)] = &[(3, include_str!("migrations/postgres/0003_schema.sql"))];
+const POSTGRES: &[(i64, &str)] = &[
+    (3, include_str!("migrations/postgres/0003_schema.sql")),
+    (4, include_str!("migrations/postgres/0004_roles.sql")),
+];
 
 /// The schema version this build writes.
 pub fn known() -> i64 {

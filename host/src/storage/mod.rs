@@ -12,6 +12,7 @@ pub(crate) mod db;
 mod files;
 mod jobs;
 mod kv;
+mod leases;
 mod migrate;
 mod secrets;
 mod sessions;
@@ -56,6 +57,9 @@ pub struct Store {
     /// Whose users, settings, kv, jobs and files this handle reads and writes: 0 for the main
     /// bot, a clone's Telegram id for that clone.
     bot: i64,
+    /// Whose Telegram sessions this handle reads and writes: '' for the bot's own processes, a
+    /// `stream` node's name for that node's.
+    node: std::sync::Arc<str>,
 }
 
 impl Store {
@@ -89,7 +93,7 @@ impl Store {
                 .map_err(|e| open_err(e.to_string()))?;
             let pool = Pool::Postgres(pool);
             migrate::apply(&pool).await?;
-            return Ok(Store { pool, bot: MAIN_BOT });
+            return Ok(Store { pool, bot: MAIN_BOT, node: "".into() });
         }
         if url.starts_with("mongodb") {
             return Err(open_err(
@@ -119,7 +123,7 @@ impl Store {
             .map_err(|e| open_err(e.to_string()))?;
         let pool = Pool::Sqlite(pool);
         migrate::apply(&pool).await?;
-        Ok(Store { pool, bot: MAIN_BOT })
+        Ok(Store { pool, bot: MAIN_BOT, node: "".into() })
     }
 
     /// A private database in memory, for unit tests and the benchmark.
@@ -128,13 +132,18 @@ impl Store {
         // One connection: each in-memory connection would be a database of its own.
         let pool = Pool::Sqlite(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?);
         migrate::apply(&pool).await?;
-        Ok(Store { pool, bot: MAIN_BOT })
+        Ok(Store { pool, bot: MAIN_BOT, node: "".into() })
     }
 
     /// The same database seen as `bot` (a clone's id, or [`MAIN_BOT`]): every per-bot table
     /// (users, plugin settings, kv, jobs, files) is read and written for that bot only.
     pub fn for_bot(&self, bot: i64) -> Store {
-        Store { pool: self.pool.clone(), bot }
+        Store { pool: self.pool.clone(), bot, node: self.node.clone() }
+    }
+
+    /// The same database with the Telegram sessions of node `name` (a `stream` process).
+    pub fn for_node(&self, name: &str) -> Store {
+        Store { pool: self.pool.clone(), bot: self.bot, node: name.into() }
     }
 
     /// The bot this handle is for.

@@ -458,3 +458,24 @@ async fn an_sqlite_install_moves_to_postgres_whole() {
     src.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn a_lease_has_one_holder_until_it_expires_or_is_released() {
+    for s in backends("leases").await {
+        assert!(s.lease_take("bot:1", "a", 60_000).await.expect("take"), "{}", s.backend());
+        assert!(!s.lease_take("bot:1", "b", 60_000).await.expect("refused"), "b waits while a holds it");
+        assert!(s.lease_take("bot:1", "a", 60_000).await.expect("renew"), "a renews");
+        assert_eq!(s.lease_holder("bot:1").await.expect("holder").map(|h| h.0).as_deref(), Some("a"));
+        s.lease_release("bot:1", "b").await.expect("not b's to release");
+        assert!(!s.lease_take("bot:1", "b", 60_000).await.expect("still a's"));
+        s.lease_release("bot:1", "a").await.expect("release");
+        assert!(s.lease_take("bot:1", "b", 1).await.expect("b takes it"));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(s.lease_take("bot:1", "a", 60_000).await.expect("expired: a takes it back"));
+        // Sessions are per node: a stream node's never overwrites the bot's.
+        s.save_session(7, "bot's").await.expect("save");
+        s.for_node("stream-1").save_session(7, "node's").await.expect("save");
+        assert_eq!(s.session(7).await.expect("read").as_deref(), Some("bot's"));
+        assert_eq!(s.for_node("stream-1").session(7).await.expect("read").as_deref(), Some("node's"));
+    }
+}
