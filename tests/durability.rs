@@ -5,73 +5,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use beamgram_sim::{AccountId, FileSpec, LinkProfile, SeenButton, SimHandle};
+use common::process::Bot;
 use common::{SimSetup, TOKEN, eventually, expect, world};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// The bot process, with its log kept for assertions and failure messages.
-struct Bot {
-    child: Child,
-    log: Arc<Mutex<String>>,
-}
-
-impl Bot {
-    fn start(config: &Path) -> Bot {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_beamgram"))
-            .args(["--config", config.to_str().expect("utf8"), "run"])
-            .env("RUST_LOG", "info")
-            .env_remove("BEAMGRAM_TEST_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the bot starts");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (stderr, sink) = (child.stderr.take().expect("stderr"), log.clone());
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(mut l) = sink.lock() {
-                    l.push_str(&line);
-                    l.push('\n');
-                }
-            }
-        });
-        Bot { child, log }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-
-    async fn ready(&self) -> String {
-        let ready = |log: String| log.lines().find(|l| l.contains("bot ready")).map(str::to_string);
-        if !eventually(Duration::from_secs(60), async || ready(self.log()).is_some()).await {
-            panic!("the bot did not start:\n{}", self.log());
-        }
-        ready(self.log()).unwrap_or_default()
-    }
-
-    /// `kill -9`: no shutdown, no final save.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        let _ = self.child.wait();
-    }
-
-    fn stop(mut self) {
-        self.kill_gently();
-    }
-
-    fn kill_gently(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
-    }
-}
 
 /// A data folder and configuration for the bot process, with the first-party plugins.
 fn setup(w: &SimSetup, name: &str, extra: &str) -> (PathBuf, PathBuf) {

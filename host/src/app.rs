@@ -9,7 +9,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::bot::clones::{Clones, Shared};
-use crate::bot::{self, Role, UpdateContext};
+use crate::bot::lease::Lease;
+use crate::bot::{self, Role as BotRole, UpdateContext};
+use crate::config::Role;
 use crate::config::{Config, ConfigError};
 use crate::http::{self, CloneRoutes, HttpSettings, HttpState};
 use crate::links::{self, LinkSigner, Revocations};
@@ -33,6 +35,8 @@ pub enum RunError {
     Store(#[from] crate::storage::StoreError),
     #[error(transparent)]
     Plugins(#[from] crate::plugins::LoadError),
+    #[error("stopped taking updates: {0} (a standby process takes over)")]
+    LeaseLost(String),
 }
 
 /// A bot host whose clients are logged in and whose port is bound, ready to [`App::serve`].
@@ -52,11 +56,26 @@ pub struct App {
     /// Users' clone bots, run beside the main one.
     clones: Arc<Clones>,
     routes: CloneRoutes,
+    /// Held while this process takes the bot's updates (roles `all` and `bot`).
+    lease: Option<Lease>,
+    role: Role,
+    node: String,
 }
 
 impl App {
     pub async fn start(config: Config) -> Result<App, RunError> {
         config.require_telegram()?;
+        let data_dir = config.storage.data_dir.clone();
+        let store = Store::open(Some(&config.storage.database_url), &data_dir).await?;
+        let (role, node) = (config.node.role, config.node.resolved_name());
+        // A standby waits here, before it logs in or listens.
+        let lease = match role.takes_updates() {
+            true => {
+                let id = crate::telegram::session::bot_id(&config.telegram.bot_token);
+                Some(Lease::wait_for(&store, id, &node, Duration::from_secs(config.node.lease_secs)).await?)
+            }
+            false => None,
+        };
         let addr = format!("{}:{}", config.http.bind, config.http.port);
         let sock: SocketAddr = addr
             .parse()
@@ -65,14 +84,17 @@ impl App {
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(config.http.port);
         let public_url = config.public_url(port);
 
-        let data_dir = config.storage.data_dir.clone();
-        let store = Store::open(Some(&config.storage.database_url), &data_dir).await?;
         let secret = links::signing_secret(&store, &data_dir.join("link-secret")).await?;
 
-        let main = BotClient::connect(&config.telegram, &config.telegram.bot_token, &store).await?;
+        // A stream node keeps sessions of its own; the bot's processes share the bot's.
+        let sessions = if role.takes_updates() { store.clone() } else { store.for_node(&node) };
+        let mut main = BotClient::connect(&config.telegram, &config.telegram.bot_token, &sessions).await?;
+        if !role.takes_updates() {
+            main.updates.take();
+        }
         let mut helpers = Vec::new();
         for token in &config.telegram.multi_tokens {
-            let mut helper = BotClient::connect(&config.telegram, token, &store).await?;
+            let mut helper = BotClient::connect(&config.telegram, token, &sessions).await?;
             // Dropping the receiver tells the sender pool nobody reads this bot's updates.
             helper.updates.take();
             helpers.push(helper);
@@ -113,7 +135,9 @@ impl App {
         services.stream_metrics = Some(metrics.clone());
         services.builtins = bot::clones::commands::builtins(config.clones.enabled);
         let plugins = PluginHost::new(plugin_settings(&config), Arc::new(services))?;
-        if config.plugins.dir.is_dir() {
+        if !role.takes_updates() {
+            // A stream node runs no plugins.
+        } else if config.plugins.dir.is_dir() {
             plugins.load_dir().await;
         } else {
             tracing::warn!(dir = %config.plugins.dir.display(), "no plugin folder: only built-in behaviour (build plugins with `just plugins`)");
@@ -147,6 +171,9 @@ impl App {
             public_url,
             clones,
             routes,
+            lease,
+            role,
+            node,
         })
     }
 
@@ -181,6 +208,8 @@ impl App {
             stall_timeout: Duration::from_secs(h.stall_timeout_secs),
             max_connections_per_ip: h.max_connections_per_ip,
             max_connections: h.max_connections,
+            node: self.node.clone(),
+            role: self.role,
         };
         let state = HttpState::new(
             self.streamer.clone(),
@@ -198,27 +227,54 @@ impl App {
             self.outbox.clone(),
             self.revoked.clone(),
         );
-        ctx.role = Role::Main { clones: self.config.clones.enabled.then(|| self.clones.clone()) };
+        ctx.role = BotRole::Main { clones: self.config.clones.enabled.then(|| self.clones.clone()) };
         let ctx = Arc::new(ctx);
-        bot::dispatch::publish_commands(&ctx).await;
-        self.clones.start_all().await;
+        let takes_updates = self.role.takes_updates();
+        if takes_updates {
+            bot::dispatch::publish_commands(&ctx).await;
+            self.clones.start_all().await;
+        }
+        let lease = &self.lease;
         let trigger = async {
-            shutdown.await;
+            let lost = tokio::select! {
+                _ = shutdown => None,
+                why = async { match lease { Some(l) => l.keep().await, None => std::future::pending().await } } => Some(why),
+            };
             let _ = stop_tx.send(true);
+            lost
         };
-        let watcher = watch_plugins(self.config.plugins.watch, self.plugins.clone(), ctx.clone(), stopped());
-        let (_, bot_result, _, _, _) = tokio::join!(
-            trigger,
-            bot::take_updates(&mut self.main, tokio::sync::watch::channel(ctx.clone()).1, stopped()),
-            http::serve(self.listener, state, stopped()),
-            watcher,
-            bot::scheduler::wake_plugins(ctx, stopped())
-        );
+        let watcher =
+            watch_plugins(self.config.plugins.watch && takes_updates, self.plugins.clone(), ctx.clone(), stopped());
+        let updates = async {
+            match takes_updates {
+                true => bot::take_updates(&mut self.main, tokio::sync::watch::channel(ctx.clone()).1, stopped()).await,
+                false => {
+                    stopped().await;
+                    Ok(())
+                }
+            }
+        };
+        let scheduler = async {
+            match takes_updates {
+                true => bot::scheduler::wake_plugins(ctx.clone(), stopped()).await,
+                false => stopped().await,
+            }
+        };
+        let (lost, bot_result, _, _, _) =
+            tokio::join!(trigger, updates, http::serve(self.listener, state, stopped()), watcher, scheduler);
         self.clones.stop_all().await;
         self.streamer.close();
         self.main.close().await;
         for h in self.helpers {
             h.close().await;
+        }
+        if let Some(why) = lost {
+            tracing::error!("lost the lease: {why}; stopped taking updates");
+            self.store.close().await;
+            return Err(RunError::LeaseLost(why));
+        }
+        if let Some(l) = &self.lease {
+            l.release().await;
         }
         self.store.close().await;
         tracing::info!("stopped");

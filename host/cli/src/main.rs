@@ -98,6 +98,13 @@ struct RunArgs {
     /// A simulator address (as `beamgram sim` prints it) instead of Telegram.
     #[arg(long, value_name = "ADDRESS")]
     simulator: Option<String>,
+    /// What this process does: all (default), bot (updates, plugins; one active per token) or
+    /// stream (links only; any number).
+    #[arg(long, value_enum)]
+    role: Option<beamgram::config::Role>,
+    /// This process's name (a stream node's sessions are kept under it); default: the host name.
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
 }
 
 fn overrides(cli: &Cli, run: Option<&RunArgs>) -> Figment {
@@ -115,6 +122,12 @@ fn overrides(cli: &Cli, run: Option<&RunArgs>) -> Figment {
         }
         if let Some(p) = r.port {
             f = f.merge(Serialized::default("http.port", p));
+        }
+        if let Some(role) = r.role {
+            f = f.merge(Serialized::default("node.role", role));
+        }
+        if let Some(n) = &r.node {
+            f = f.merge(Serialized::default("node.name", n));
         }
         if let Some(b) = &r.bind {
             f = f.merge(Serialized::default("http.bind", b));

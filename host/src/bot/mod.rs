@@ -6,6 +6,7 @@ pub mod clones;
 pub mod command;
 pub mod dispatch;
 mod intake;
+pub mod lease;
 mod revoke;
 pub mod scheduler;
 pub mod user_gate;

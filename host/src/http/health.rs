@@ -13,12 +13,26 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// Ready for this process's role: a `bot` process answers only while it is the active one (a
+/// standby does not listen yet); `stream` and `all` need a connected download client.
 pub async fn readyz(State(st): State<Arc<HttpState>>) -> impl IntoResponse {
-    if st.main.streamer.is_ready() {
-        (StatusCode::OK, "ready\n")
+    let role = st.settings.role;
+    if !role.streams() {
+        (StatusCode::OK, "ready: bot (active)\n".to_string())
+    } else if st.main.streamer.is_ready() {
+        (StatusCode::OK, format!("ready: {}\n", role.name()))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "no Telegram client is connected\n")
+        (StatusCode::SERVICE_UNAVAILABLE, "no Telegram client is connected\n".to_string())
     }
+}
+
+/// `beamgram_node_info{node, role} 1`, so dashboards tell the processes apart.
+fn node_info(st: &HttpState) -> String {
+    let node: String = st.settings.node.chars().filter(|c| !matches!(c, '"' | '\\' | '\n')).collect();
+    format!(
+        "# TYPE beamgram_node_info gauge\nbeamgram_node_info{{node=\"{node}\",role=\"{}\"}} 1\n",
+        st.settings.role.name()
+    )
 }
 
 pub async fn metrics(State(st): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
@@ -34,6 +48,6 @@ pub async fn metrics(State(st): State<Arc<HttpState>>, headers: HeaderMap) -> Re
                 .into_response();
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render(&st.main.streamer.loads()))
-        .into_response()
+    let body = node_info(&st) + &st.metrics.render(&st.main.streamer.loads());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -49,6 +49,9 @@ pub struct HttpSettings {
     /// Connections held open at once, per client address and in all.
     pub max_connections_per_ip: usize,
     pub max_connections: usize,
+    /// This process's name and role, for `/readyz` and `/metrics`.
+    pub node: String,
+    pub role: crate::config::Role,
 }
 
 pub struct HttpState {

@@ -1,0 +1,133 @@
+//! Several processes on one PostgreSQL database (the `beamgram` binary, against a simulator in
+//! the test): `bot` processes of one token hand its updates over through a lease when the active
+//! one is killed; `stream` processes serve the bot's links with Telegram sessions of their own.
+//! Skipped loudly without a PostgreSQL server; a failure with `CI=true`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use beamgram_sim::{FileSpec, SimHandle};
+use common::process::Bot;
+use common::{SimSetup, TOKEN, eventually, world};
+
+/// A fresh schema on the test server, as a `DATABASE_URL`, or `None` (said) without a server.
+async fn postgres(name: &str) -> Option<String> {
+    let url =
+        std::env::var("BEAMGRAM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let admin = match tokio::time::timeout(Duration::from_secs(5), sqlx::PgPool::connect(&url)).await {
+        Ok(Ok(p)) => p,
+        _ if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true and PostgreSQL is unreachable"),
+        _ => {
+            eprintln!("******** SKIPPING {name}: no PostgreSQL server ********");
+            return None;
+        }
+    };
+    let schema = format!("bg_roles_{name}_{}", std::process::id());
+    for sql in [format!("DROP SCHEMA IF EXISTS {schema} CASCADE"), format!("CREATE SCHEMA {schema}")] {
+        sqlx::query(&sql).execute(&admin).await.expect("schema");
+    }
+    Some(format!("{url}?options=-c%20search_path%3D{schema}"))
+}
+
+fn config(w: &SimSetup, name: &str, database_url: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("beamgram-roles-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let text = format!(
+        "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
+         [http]\nbind = \"127.0.0.1\"\nport = 0\n\n[storage]\ndata_dir = \"{data}\"\ndatabase_url = \"{database_url}\"\n\n\
+         [plugins]\ndir = \"{data}/no-plugins\"\nwatch = false\n\n[node]\nlease_secs = 4\n",
+        sim = w.h.address(),
+        bin = SimHandle::bot_api_channel_id(w.bin),
+        data = dir.join("data").display(),
+    );
+    let path = dir.join("beamgram.toml");
+    std::fs::write(&path, text).expect("config");
+    (dir, path)
+}
+
+/// The base URL a process logged ("links point here public_url=…").
+async fn base_of(p: &Bot) -> String {
+    let find = |log: String| {
+        log.lines().find_map(|l| {
+            l.split_once("public_url=").map(|(_, u)| u.split_whitespace().next().unwrap_or("").to_string())
+        })
+    };
+    assert!(eventually(Duration::from_secs(60), async || find(p.log()).is_some()).await, "no address:\n{}", p.log());
+    find(p.log()).unwrap_or_default().trim_matches('"').to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_standby_bot_process_takes_over_within_10_s_of_a_kill_9() {
+    let Some(db) = postgres("handover").await else { return };
+    let w = world().await;
+    let (h, bot, user) = (&w.h, w.bot, w.user);
+    let (dir, cfg) = config(&w, "handover", &db);
+    let a = Bot::start_with(&cfg, &["--role", "bot", "--node", "a"]);
+    a.ready().await;
+    let b = Bot::start_with(&cfg, &["--role", "bot", "--node", "b"]);
+    assert!(eventually(Duration::from_secs(30), async || b.log().contains("standby")).await, "b waits:\n{}", b.log());
+    let answers = |s: &SimHandle| s.messages_from(bot, user).len();
+    h.send_text(user, bot, "/start").expect("send");
+    h.wait_for(Duration::from_secs(30), "a answers", |s| (answers(s) == 1).then_some(())).await.expect("answered");
+
+    a.kill();
+    h.send_text(user, bot, "/start").expect("send");
+    let took_over =
+        h.wait_for(Duration::from_secs(10), "b answers within 10 s", |s| (answers(s) == 2).then_some(())).await;
+    assert!(took_over.is_ok(), "no answer within 10 s of the kill:\n{}", b.log());
+    assert!(b.log().contains("active"), "{}", b.log());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(answers(h), 2, "each /start answered exactly once");
+    assert_eq!(h.logins(), 1, "the standby resumed the stored session: no second login");
+    b.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stream_process_serves_the_bot_s_links_with_a_session_of_its_own() {
+    let Some(db) = postgres("stream").await else { return };
+    let w = world().await;
+    let (h, bot, user) = (&w.h, w.bot, w.user);
+    let (dir, cfg) = config(&w, "stream", &db);
+    let b = Bot::start_with(&cfg, &["--role", "bot", "--node", "b"]);
+    b.ready().await;
+    let s = Bot::start_with(&cfg, &["--role", "stream", "--node", "s1"]);
+    let base = base_of(&s).await;
+    let spec = FileSpec::seeded("movie.mkv", "video/x-matroska", 2 * 1024 * 1024 + 3, 77);
+    let want = spec.content.read(0, spec.content.len() as usize);
+    h.send_file(user, bot, spec, "").expect("send");
+    let reply = h.wait_for_message(bot, user, 1, Duration::from_secs(30)).await.expect("links");
+    let link =
+        reply.text.lines().find_map(|l| l.split_once("Download: ").map(|(_, u)| u.trim().to_string())).expect("a link");
+    let path = &link[link.find("/stream/").expect("a stream link")..];
+    if !common::host::tool("curl", "curl") {
+        return;
+    }
+    let (status, body) = common::host::curl(&["-sf", &format!("{base}{path}")]).await;
+    assert!(status.success(), "the stream node serves the bot's link:\n{}", s.log());
+    assert!(body == want, "byte-exact");
+    let (_, metrics) = common::host::curl(&["-s", &format!("{base}/metrics")]).await;
+    assert!(String::from_utf8_lossy(&metrics).contains("beamgram_node_info{node=\"s1\",role=\"stream\"} 1"));
+    let (_, ready) = common::host::curl(&["-s", &format!("{base}/readyz")]).await;
+    assert_eq!(String::from_utf8_lossy(&ready), "ready: stream\n");
+    // The stream node's session is its own row, under its name.
+    let store = beamgram::storage::Store::open(Some(&db), &dir).await.expect("the database");
+    assert!(store.for_node("s1").session(1000).await.expect("read").is_some(), "s1 keeps its own session");
+    store.close().await;
+    let logins = h.logins();
+
+    // Restarted, the stream node resumes its own session.
+    s.stop();
+    let s = Bot::start_with(&cfg, &["--role", "stream", "--node", "s1"]);
+    let base = base_of(&s).await;
+    let (status, body) = common::host::curl(&["-sf", &format!("{base}{path}")]).await;
+    assert!(status.success() && body == want, "served again after a restart:\n{}", s.log());
+    assert_eq!(h.logins(), logins, "no login after the restart");
+    assert!(s.log().contains("resumed=true"), "{}", s.log());
+    s.stop();
+    b.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}
