@@ -48,14 +48,15 @@ test: setup plugins check-tools
 check-tools:
     #!/usr/bin/env bash
     missing=()
-    for t in curl:curl ffmpeg:ffmpeg ffprobe:ffmpeg aria2c:aria2 chromium:chromium chromedriver:chromium-driver; do
+    export PATH="$PATH:/usr/sbin"
+    for t in curl:curl ffmpeg:ffmpeg ffprobe:ffmpeg aria2c:aria2 chromium:chromium chromedriver:chromium-driver nginx:nginx-light; do
         command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t%%:*} (Debian package ${t#*:})")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         echo "************************************************************************"
         echo "* Real-client tests will be SKIPPED; these tools are missing:"
         printf '*   %s\n' "${missing[@]}"
-        echo "* Install them (apt-get install curl ffmpeg aria2 chromium chromium-driver)"
+        echo "* Install them (apt-get install curl ffmpeg aria2 chromium chromium-driver nginx-light)"
         echo "************************************************************************"
         if [ "${CI:-}" = "true" ]; then echo "CI=true: missing tools are a failure"; exit 1; fi
     fi

@@ -208,6 +208,7 @@ impl App {
             stall_timeout: Duration::from_secs(h.stall_timeout_secs),
             max_connections_per_ip: h.max_connections_per_ip,
             max_connections: h.max_connections,
+            trusted_proxies: h.trusted_proxies.clone(),
             node: self.node.clone(),
             role: self.role,
         };

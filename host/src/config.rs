@@ -88,6 +88,9 @@ pub struct HttpConfig {
     /// Connections one client address may hold open (more get 429), and all of them (503).
     pub max_connections_per_ip: usize,
     pub max_connections: usize,
+    /// Load balancers in front of this process: requests from them count as the client their
+    /// `X-Forwarded-For` names (per-address caps), and their connections as many clients.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for HttpConfig {
@@ -103,6 +106,7 @@ impl Default for HttpConfig {
             stall_timeout_secs: 60,
             max_connections_per_ip: 128,
             max_connections: 4096,
+            trusted_proxies: Vec::new(),
         }
     }
 }

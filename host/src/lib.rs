@@ -36,5 +36,14 @@ use config::Config;
 
 /// Logs in, binds the HTTP port and serves until `shutdown` completes.
 pub async fn run_bot(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
-    App::start(config).await?.serve(shutdown).await
+    // A standby waits for the lease inside `start`: a signal then must stop it too.
+    tokio::pin!(shutdown);
+    let app = tokio::select! {
+        app = App::start(config) => app?,
+        _ = &mut shutdown => {
+            tracing::info!("stopped before starting");
+            return Ok(());
+        }
+    };
+    app.serve(shutdown).await
 }

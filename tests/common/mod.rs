@@ -4,6 +4,7 @@
 
 pub mod host;
 pub mod logs;
+pub mod postgres;
 pub mod process;
 pub mod shortener;
 pub mod staging;

@@ -47,13 +47,14 @@ impl ConnLimits {
         Arc::new(ConnLimits { per_ip: per_ip.max(1), total: total.max(1), open: Mutex::default() })
     }
 
-    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admitted, Refusal> {
+    /// A trusted proxy's connections count towards the total only: it carries many clients.
+    pub fn admit(self: &Arc<Self>, ip: IpAddr, trusted_proxy: bool) -> Result<Admitted, Refusal> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         if open.0 >= self.total {
             return Err(Refusal::Full);
         }
         let mine = open.1.entry(ip).or_default();
-        if *mine >= self.per_ip {
+        if *mine >= self.per_ip && !trusted_proxy {
             return Err(Refusal::Address);
         }
         *mine += 1;
@@ -84,13 +85,17 @@ mod tests {
         let l = ConnLimits::new(2, 3);
         let a: IpAddr = "10.0.0.1".parse().expect("ip");
         let b: IpAddr = "10.0.0.2".parse().expect("ip");
-        let a1 = l.admit(a).expect("first");
-        let _a2 = l.admit(a).expect("second");
-        assert_eq!(l.admit(a).err(), Some(Refusal::Address));
-        let _b1 = l.admit(b).expect("another address");
-        assert_eq!(l.admit(b).err(), Some(Refusal::Full), "three in all");
+        let a1 = l.admit(a, false).expect("first");
+        let _a2 = l.admit(a, false).expect("second");
+        assert_eq!(l.admit(a, false).err(), Some(Refusal::Address));
+        let _b1 = l.admit(b, false).expect("another address");
+        assert_eq!(l.admit(b, false).err(), Some(Refusal::Full), "three in all");
         drop(a1);
-        assert!(l.admit(b).is_ok(), "a place was given back");
+        assert!(l.admit(b, false).is_ok(), "a place was given back");
+        let p = ConnLimits::new(1, 3);
+        let (_p1, _p2) = (p.admit(a, true).expect("a proxy"), p.admit(a, true).expect("past the address cap"));
+        let _p3 = p.admit(b, true).expect("a third");
+        assert_eq!(p.admit(b, true).err(), Some(Refusal::Full), "the total still counts");
         assert!(std::str::from_utf8(Refusal::Full.answer()).is_ok_and(|s| s.ends_with("busy\n")));
         for r in [Refusal::Address, Refusal::Full] {
             let text = std::str::from_utf8(r.answer()).expect("ascii");

@@ -4,6 +4,7 @@
 //! accepting and gives open streams a deadline to finish.
 
 pub mod bots;
+pub mod client_ip;
 mod conn_limit;
 pub mod content_type;
 mod health;
@@ -49,6 +50,9 @@ pub struct HttpSettings {
     /// Connections held open at once, per client address and in all.
     pub max_connections_per_ip: usize,
     pub max_connections: usize,
+    /// Load balancers whose `X-Forwarded-For` names the client (and which the per-address
+    /// connection cap does not count as one client).
+    pub trusted_proxies: Vec<IpAddr>,
     /// This process's name and role, for `/readyz` and `/metrics`.
     pub node: String,
     pub role: crate::config::Role,
@@ -150,7 +154,8 @@ pub async fn serve(listener: TcpListener, state: Arc<HttpState>, shutdown: impl 
                 }
             },
         };
-        let admitted = match limits.admit(addr.ip()) {
+        let trusted = state.settings.trusted_proxies.contains(&addr.ip());
+        let admitted = match limits.admit(addr.ip(), trusted) {
             Ok(a) => a,
             Err(refusal) => {
                 // Best effort and never waiting: the answer fits any socket buffer.
@@ -162,8 +167,11 @@ pub async fn serve(listener: TcpListener, state: Arc<HttpState>, shutdown: impl 
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let metrics = state.metrics.clone();
+        let proxies = state.settings.trusted_proxies.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ClientIp(addr.ip()));
+            let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+            let client = client_ip::client_ip(addr.ip(), forwarded, &proxies);
+            req.extensions_mut().insert(ClientIp(client));
             let router = router.clone();
             let metrics = metrics.clone();
             async move {

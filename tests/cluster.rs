@@ -1,0 +1,165 @@
+//! The deployment shape for a popular bot, all on loopback: PostgreSQL, two `bot` processes, two
+//! `stream` processes and nginx in front with `deploy/nginx/beamgram.conf` as shipped (ports
+//! changed). A file's links go through the balancer byte-exact; when the stream node serving a
+//! download is killed, the download resumes (`curl -C -`) through the balancer on the other
+//! node and finishes byte-exact. Skipped loudly without PostgreSQL or nginx; failures with
+//! `CI=true`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use beamgram_sim::{FileSpec, SimHandle};
+use common::host::{curl, tool};
+use common::postgres::postgres;
+use common::process::Bot;
+use common::{SimSetup, TOKEN, eventually, world};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn config(w: &SimSetup, dir: &Path, database_url: &str, balancer: u16) -> PathBuf {
+    let text = format!(
+        "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
+         [http]\nbind = \"127.0.0.1\"\nport = 0\npublic_url = \"http://127.0.0.1:{balancer}\"\ntrusted_proxies = [\"127.0.0.1\"]\n\n\
+         [storage]\ndata_dir = \"{data}\"\ndatabase_url = \"{database_url}\"\n\n\
+         [plugins]\ndir = \"{data}/no-plugins\"\nwatch = false\n\n[node]\nlease_secs = 4\n",
+        sim = w.h.address(),
+        bin = SimHandle::bot_api_channel_id(w.bin),
+        data = dir.join("data").display(),
+    );
+    let path = dir.join("beamgram.toml");
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+/// nginx with the shipped configuration, its ports changed; killed when dropped.
+struct Nginx(Child);
+
+impl Nginx {
+    fn start(dir: &Path, listen: u16, nodes: [u16; 2]) -> Nginx {
+        let shipped = include_str!("../deploy/nginx/beamgram.conf");
+        let conf = shipped
+            .replace("listen 127.0.0.1:8080;", &format!("listen 127.0.0.1:{listen};"))
+            .replace("127.0.0.1:8081 ", &format!("127.0.0.1:{} ", nodes[0]))
+            .replace("127.0.0.1:8082 ", &format!("127.0.0.1:{} ", nodes[1]));
+        assert_ne!(conf, shipped, "the test changes the shipped ports");
+        let prefix = dir.join("nginx");
+        std::fs::create_dir_all(prefix.join("temp")).expect("nginx prefix");
+        std::fs::create_dir_all(prefix.join("logs")).expect("nginx logs");
+        let file = prefix.join("nginx.conf");
+        std::fs::write(&file, conf).expect("nginx.conf");
+        let pid = prefix.join("nginx.pid");
+        let child = Command::new("nginx")
+            .args(["-p", prefix.to_str().expect("utf8"), "-c", file.to_str().expect("utf8")])
+            .args(["-g", &format!("daemon off; pid {};", pid.display())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("nginx starts");
+        Nginx(child)
+    }
+}
+
+impl Drop for Nginx {
+    /// SIGTERM, not SIGKILL: the master takes its workers with it.
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// A stream node's `beamgram_active_streams` (a 64 MiB file at 3 MB/s outlasts every buffer
+/// between the node and curl, so the node is still sending when it is killed).
+async fn active_streams(port: u16) -> u64 {
+    let (_, body) = curl(&["-s", &format!("http://127.0.0.1:{port}/metrics")]).await;
+    common::host::metric(&String::from_utf8_lossy(&body), "beamgram_active_streams").unwrap_or(0.0) as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn links_go_through_the_balancer_and_survive_their_stream_node_dying() {
+    if !tool("nginx", "nginx-light") || !tool("curl", "curl") {
+        return;
+    }
+    let Some(db) = postgres("cluster").await else { return };
+    let w = world().await;
+    let (h, bot, user) = (&w.h, w.bot, w.user);
+    let dir = std::env::temp_dir().join(format!("beamgram-cluster-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (lb, nodes) = (free_port(), [free_port(), free_port()]);
+    let cfg = config(&w, &dir, &db, lb);
+
+    let b1 = Bot::start_with(&cfg, &["--role", "bot", "--node", "b1"]);
+    b1.ready().await;
+    let b2 = Bot::start_with(&cfg, &["--role", "bot", "--node", "b2"]);
+    let port = |p: u16| p.to_string();
+    let (p1, p2) = (port(nodes[0]), port(nodes[1]));
+    let s1 = Bot::start_with(&cfg, &["--role", "stream", "--node", "s1", "--port", &p1]);
+    let s2 = Bot::start_with(&cfg, &["--role", "stream", "--node", "s2", "--port", &p2]);
+    for s in [&s1, &s2] {
+        assert!(
+            eventually(Duration::from_secs(60), async || s.log().contains("links point here")).await,
+            "{}",
+            s.log()
+        );
+    }
+    let _nginx = Nginx::start(&dir, lb, nodes);
+    let through = format!("http://127.0.0.1:{lb}");
+    let up =
+        eventually(Duration::from_secs(20), async || curl(&["-sf", &format!("{through}/healthz")]).await.0.success())
+            .await;
+    assert!(up, "nginx answers");
+
+    let spec = FileSpec::seeded("film.mkv", "video/x-matroska", 64 * 1024 * 1024 + 5, 4242);
+    let want = spec.content.read(0, spec.content.len() as usize);
+    h.send_file(user, bot, spec, "").expect("send");
+    let reply = h.wait_for_message(bot, user, 1, Duration::from_secs(30)).await.expect("links");
+    let link =
+        reply.text.lines().find_map(|l| l.split_once("Download: ").map(|(_, u)| u.trim().to_string())).expect("a link");
+    assert!(link.starts_with(&through), "links name the balancer: {link}");
+    let (status, body) = curl(&["-sf", &link]).await;
+    assert!(status.success() && body == want, "through the balancer, byte-exact");
+
+    // A slow download; the node serving it is killed half-way.
+    let out = dir.join("film.mkv");
+    let mut slow = Command::new("curl")
+        .args(["-s", "--limit-rate", "3m", "-o", out.to_str().expect("utf8"), &link])
+        .spawn()
+        .expect("curl");
+    let mut serving = None;
+    let found = eventually(Duration::from_secs(20), async || {
+        for (i, p) in nodes.iter().enumerate() {
+            if active_streams(*p).await > 0 {
+                serving = Some(i);
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert!(found, "one stream node serves the download");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (dead, alive) = match serving {
+        Some(0) => (s1, s2),
+        _ => (s2, s1),
+    };
+    dead.kill();
+    let cut = slow.wait().expect("curl ends");
+    let partial = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    assert!(!cut.success() && partial > 0 && partial < want.len() as u64, "cut short at {partial} bytes");
+    let (status, _) = curl(&["-sf", "-C", "-", "-o", out.to_str().expect("utf8"), &link]).await;
+    assert!(status.success(), "resumed through the balancer on the other node:\n{}", alive.log());
+    let got = std::fs::read(&out).expect("the file");
+    assert!(got == want, "byte-exact after the resume ({} of {} bytes)", got.len(), want.len());
+    // The balancer sends the link to the surviving node from now on.
+    let (status, body) = curl(&["-sf", &link]).await;
+    assert!(status.success() && body == want);
+    alive.stop();
+    b2.stop();
+    b1.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}
