@@ -198,4 +198,6 @@ fn redact(url: &str) -> String {
 }
 
 #[cfg(test)]
+mod postgres_tests;
+#[cfg(test)]
 mod tests;
