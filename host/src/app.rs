@@ -76,29 +76,11 @@ impl App {
             }
             false => None,
         };
-        let addr = format!("{}:{}", config.http.bind, config.http.port);
-        let sock: SocketAddr = addr
-            .parse()
-            .map_err(|_| ConfigError { key: "http.bind".into(), problem: format!("'{addr}' is not an address") })?;
-        let listener = TcpListener::bind(sock).await.map_err(|source| RunError::Bind { addr: addr.clone(), source })?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(config.http.port);
-        let public_url = config.public_url(port);
-
+        let (listener, public_url) = listen(&config).await?;
         let secret = links::signing_secret(&store, &data_dir.join("link-secret")).await?;
-
         // A stream node keeps sessions of its own; the bot's processes share the bot's.
         let sessions = if role.takes_updates() { store.clone() } else { store.for_node(&node) };
-        let mut main = BotClient::connect(&config.telegram, &config.telegram.bot_token, &sessions).await?;
-        if !role.takes_updates() {
-            main.updates.take();
-        }
-        let mut helpers = Vec::new();
-        for token in &config.telegram.multi_tokens {
-            let mut helper = BotClient::connect(&config.telegram, token, &sessions).await?;
-            // Dropping the receiver tells the sender pool nobody reads this bot's updates.
-            helper.updates.take();
-            helpers.push(helper);
-        }
+        let (main, helpers) = connect_bots(&config, &sessions, role).await?;
 
         let metrics = Arc::new(Metrics::default());
         let mut sessions = Vec::new();
@@ -134,14 +116,7 @@ impl App {
         let mut services = ImportServices::for_bot(store.clone(), &config, imports, Arc::default());
         services.stream_metrics = Some(metrics.clone());
         services.builtins = bot::clones::commands::builtins(config.clones.enabled);
-        let plugins = PluginHost::new(plugin_settings(&config), Arc::new(services))?;
-        if !role.takes_updates() {
-            // A stream node runs no plugins.
-        } else if config.plugins.dir.is_dir() {
-            plugins.load_dir().await;
-        } else {
-            tracing::warn!(dir = %config.plugins.dir.display(), "no plugin folder: only built-in behaviour (build plugins with `just plugins`)");
-        }
+        let plugins = load_plugins(&config, services).await?;
         let routes = CloneRoutes::default();
         let clones = Clones::new(Shared {
             config: config.clone(),
@@ -152,10 +127,7 @@ impl App {
             signer: signer.clone(),
             main_outbox: outbox.clone(),
             main_username: main.username.clone(),
-            reserved: std::iter::once(&config.telegram.bot_token)
-                .chain(&config.telegram.multi_tokens)
-                .filter_map(|t| bot::clones::token::bot_id(t))
-                .collect(),
+            reserved: own_bot_ids(&config),
         });
         Ok(App {
             config,
@@ -281,6 +253,57 @@ impl App {
         tracing::info!("stopped");
         Ok(bot_result?)
     }
+}
+
+/// The bound port and the links' base URL (the port chosen when the configuration says 0).
+async fn listen(config: &Config) -> Result<(TcpListener, String), RunError> {
+    let addr = format!("{}:{}", config.http.bind, config.http.port);
+    let sock: SocketAddr = addr
+        .parse()
+        .map_err(|_| ConfigError { key: "http.bind".into(), problem: format!("'{addr}' is not an address") })?;
+    let listener = TcpListener::bind(sock).await.map_err(|source| RunError::Bind { addr: addr.clone(), source })?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(config.http.port);
+    Ok((listener, config.public_url(port)))
+}
+
+/// The main bot and the `MULTI_TOKEN` helpers, logged in (from stored sessions when they can).
+/// Only a process that takes updates keeps the main bot's update receiver.
+async fn connect_bots(config: &Config, sessions: &Store, role: Role) -> Result<(BotClient, Vec<BotClient>), RunError> {
+    let mut main = BotClient::connect(&config.telegram, &config.telegram.bot_token, sessions).await?;
+    if !role.takes_updates() {
+        main.updates.take();
+    }
+    let mut helpers = Vec::new();
+    for token in &config.telegram.multi_tokens {
+        let mut helper = BotClient::connect(&config.telegram, token, sessions).await?;
+        // Dropping the receiver tells the sender pool nobody reads this bot's updates.
+        helper.updates.take();
+        helpers.push(helper);
+    }
+    Ok((main, helpers))
+}
+
+/// The plugin host, with the plugin folder loaded when this process takes updates (a stream
+/// node runs no plugins).
+async fn load_plugins(config: &Config, services: ImportServices) -> Result<Arc<PluginHost>, RunError> {
+    let plugins = PluginHost::new(plugin_settings(config), Arc::new(services))?;
+    if !config.node.role.takes_updates() {
+        return Ok(plugins);
+    }
+    if config.plugins.dir.is_dir() {
+        plugins.load_dir().await;
+    } else {
+        tracing::warn!(dir = %config.plugins.dir.display(), "no plugin folder: only built-in behaviour (build plugins with `just plugins`)");
+    }
+    Ok(plugins)
+}
+
+/// Token ids of the bots this host runs from its configuration: never accepted as clones.
+fn own_bot_ids(config: &Config) -> Vec<i64> {
+    std::iter::once(&config.telegram.bot_token)
+        .chain(&config.telegram.multi_tokens)
+        .filter_map(|t| bot::clones::token::bot_id(t))
+        .collect()
 }
 
 fn plugin_settings(config: &Config) -> PluginSettings {
