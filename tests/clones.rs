@@ -30,8 +30,14 @@ async fn clone_host(adjust: impl FnOnce(&mut beamgram::config::Config)) -> Host 
 async fn clone_by_token(host: &Host, owner: AccountId, name: &str) -> (AccountId, String) {
     let (h, main) = (&host.w.h, host.w.bot);
     let (clone, token, _) = h.new_bot(owner, name).expect("BotFather makes a bot");
-    h.send_text(owner, main, &format!("/clone {token}")).expect("send");
+    let sent = h.send_text(owner, main, &format!("/clone {token}")).expect("send");
     let done = expect(h, main, owner, "the clone runs", |m| m.text.contains("is running")).await;
+    // The message with the token does not stay in the chat.
+    let mine = h.messages_from(owner, main);
+    assert!(
+        mine.iter().any(|m| m.text.contains(&token) && m.deleted),
+        "the /clone message ({sent}) is deleted: {mine:#?}"
+    );
     let username = h.username_of(clone).expect("a username");
     assert!(done.text.contains(&format!("Your bot @{username} is running")), "{}", done.text);
     assert!(

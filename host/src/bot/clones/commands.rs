@@ -87,31 +87,44 @@ pub async fn on_botfather_message(ctx: &UpdateContext, m: &Message) -> bool {
             create(ctx, m, clones, user, admin, t).await;
         }
         Some(_) => {
-            ctx.answer(m, "That message was not forwarded from @BotFather. Forward BotFather's own message, or send /clone <token>.").await;
+            forget(ctx, m).await;
+            let chat = m.peer_id().bot_api_dialog_id_unchecked();
+            let text = "That message was not forwarded from @BotFather. Forward BotFather's own message, or send /clone <token>.";
+            ctx.say(chat, Draft::text(text)).await;
         }
         None => ctx.answer(m, "I found no bot token in that message. /clone explains the steps.").await,
     }
     true
 }
 
+/// Deletes the user's message that carried a bot token (it is a password to their bot): the
+/// chat keeps no copy of it.
+async fn forget(ctx: &UpdateContext, m: &Message) {
+    let chat = m.peer_id().bot_api_dialog_id_unchecked();
+    if let Err(e) = ctx.outbox.delete(Actor::Host, chat, &[m.id()]).await {
+        tracing::info!("could not delete a message holding a token: {e}");
+    }
+}
+
+/// The answers to a message that held a token: not replies, the message is gone.
 async fn create(ctx: &UpdateContext, m: &Message, clones: &Arc<Clones>, user: i64, admin: bool, token: &str) {
+    forget(ctx, m).await;
+    let chat = m.peer_id().bot_api_dialog_id_unchecked();
     match clones.create(user, admin, token).await {
         Ok(rec) => {
             let text = format!(
                 "✅ Your bot @{} is running.\nOpen it and send /setbin to choose the channel it keeps files in; until then it \
-                 answers files with the steps.",
+                 answers files with the steps.\n(I deleted your message with its token: keep the token secret.)",
                 rec.username
             );
             let button = Button::url(format!("Open @{}", rec.username), format!("https://t.me/{}", rec.username));
-            let draft =
-                Draft { text, markup: Some(ReplyMarkup::from_buttons(&[vec![button]])), reply_to: Some(m.id()) };
-            let chat = m.peer_id().bot_api_dialog_id_unchecked();
+            let draft = Draft { text, markup: Some(ReplyMarkup::from_buttons(&[vec![button]])), reply_to: None };
             if let Err(e) = ctx.outbox.send(Actor::Host, chat, draft).await {
                 tracing::warn!("could not confirm a clone: {e}");
-                ctx.answer(m, format!("✅ Your bot @{} is running.", rec.username)).await;
+                ctx.say(chat, Draft::text(format!("✅ Your bot @{} is running.", rec.username))).await;
             }
         }
-        Err(refusal) => ctx.answer(m, format!("❌ {refusal}")).await,
+        Err(refusal) => ctx.say(chat, Draft::text(format!("❌ {refusal}"))).await,
     }
 }
 
