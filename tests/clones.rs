@@ -10,7 +10,7 @@ use std::time::Duration;
 use beamgram_sim::{AccountId, Fault, FaultRule, FileSpec, SeenMessage, SimHandle};
 use common::host::{Host, curl, host_with, status_of, tool};
 use common::staging::with_first_party;
-use common::{TOKEN, expect, url_buttons};
+use common::{TOKEN, answered, expect, url_buttons};
 
 const PLUGINS: [&str; 3] = ["start", "file-info", "admin"];
 
@@ -143,13 +143,7 @@ async fn botfather_s_forwarded_message_clones_and_bad_or_duplicate_tokens_are_re
     expect(h, bobs, other, "the clone answers", |m| m.text.contains("Send me any file")).await;
 
     let refused = async |user: AccountId, text: &str, why: &'static str, needle: &str| {
-        let before = h.messages_from(main, user).len();
-        h.send_text(user, main, text).expect("send");
-        let m = h
-            .wait_for(common::EXPECT_WAIT, why, |s| s.messages_from(main, user).into_iter().nth(before))
-            .await
-            .unwrap_or_else(|_| panic!("{why}: no answer"));
-        assert!(m.text.contains(needle), "{why}: {}", m.text);
+        answered(h, main, user, text, why, needle).await;
     };
     // The same text typed or pasted is not BotFather's message.
     let (_, token, _) = h.new_bot(owner, "Pasted").expect("a bot");
@@ -294,13 +288,7 @@ async fn a_clone_owner_s_shortener_shortens_their_users_links_only() {
     set_bin(h, owner, clone).await;
     let visitor = h.add_user("Visitor", None);
     let said = async |who: AccountId, text: &str, why: &'static str, needle: &str| {
-        let before = h.messages_from(clone, who).len();
-        h.send_text(who, clone, text).expect("send");
-        let m = h
-            .wait_for(common::EXPECT_WAIT, why, |s| s.messages_from(clone, who).into_iter().nth(before))
-            .await
-            .unwrap_or_else(|_| panic!("{why}: no answer"));
-        assert!(m.text.contains(needle), "{why}: {}", m.text);
+        answered(h, clone, who, text, why, needle).await;
     };
     said(visitor, &format!("/setshortener {site} good"), "not the owner", "for this bot's owner").await;
     said(owner, "/setshortener evil.example good", "an unlisted site", "not allowed here").await;

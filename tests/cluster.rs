@@ -11,29 +11,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use beamgram_sim::{FileSpec, SimHandle};
+use beamgram_sim::FileSpec;
 use common::host::{curl, tool};
-use common::postgres::postgres;
+use common::postgres::{postgres, shared_config};
 use common::process::Bot;
-use common::{SimSetup, TOKEN, eventually, world};
+use common::{SimSetup, eventually, world};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 fn config(w: &SimSetup, dir: &Path, database_url: &str, balancer: u16) -> PathBuf {
-    let text = format!(
-        "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
-         [http]\nbind = \"127.0.0.1\"\nport = 0\npublic_url = \"http://127.0.0.1:{balancer}\"\ntrusted_proxies = [\"127.0.0.1\"]\n\n\
-         [storage]\ndata_dir = \"{data}\"\ndatabase_url = \"{database_url}\"\n\n\
-         [plugins]\ndir = \"{data}/no-plugins\"\nwatch = false\n\n[node]\nlease_secs = 4\n",
-        sim = w.h.address(),
-        bin = SimHandle::bot_api_channel_id(w.bin),
-        data = dir.join("data").display(),
-    );
-    let path = dir.join("beamgram.toml");
-    std::fs::write(&path, text).expect("config");
-    path
+    let http = format!("public_url = \"http://127.0.0.1:{balancer}\"\ntrusted_proxies = [\"127.0.0.1\"]");
+    shared_config(w, dir, database_url, &http)
 }
 
 /// nginx with the shipped configuration, its ports changed; killed when dropped.

@@ -9,24 +9,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use beamgram_sim::{FileSpec, SimHandle};
-use common::postgres::postgres;
+use common::postgres::{postgres, shared_config};
 use common::process::Bot;
-use common::{SimSetup, TOKEN, eventually, world};
+use common::{SimSetup, eventually, world};
 
 fn config(w: &SimSetup, name: &str, database_url: &str) -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("beamgram-roles-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
-    let text = format!(
-        "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
-         [http]\nbind = \"127.0.0.1\"\nport = 0\n\n[storage]\ndata_dir = \"{data}\"\ndatabase_url = \"{database_url}\"\n\n\
-         [plugins]\ndir = \"{data}/no-plugins\"\nwatch = false\n\n[node]\nlease_secs = 4\n",
-        sim = w.h.address(),
-        bin = SimHandle::bot_api_channel_id(w.bin),
-        data = dir.join("data").display(),
-    );
-    let path = dir.join("beamgram.toml");
-    std::fs::write(&path, text).expect("config");
+    let path = shared_config(w, &dir, database_url, "");
     (dir, path)
 }
 

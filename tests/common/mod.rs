@@ -82,6 +82,25 @@ pub async fn expect(
         .unwrap_or_else(|_| panic!("{what}; the bot sent: {:#?}", h.messages_from(bot, user)))
 }
 
+/// `user` sends `text` to `bot`; the bot's next message to them, which must contain `needle`.
+pub async fn answered(
+    h: &SimHandle,
+    bot: AccountId,
+    user: AccountId,
+    text: &str,
+    why: &'static str,
+    needle: &str,
+) -> SeenMessage {
+    let before = h.messages_from(bot, user).len();
+    h.send_text(user, bot, text).expect("send");
+    let m = h
+        .wait_for(EXPECT_WAIT, why, |s| s.messages_from(bot, user).into_iter().nth(before))
+        .await
+        .unwrap_or_else(|_| panic!("{why}: no answer"));
+    assert!(m.text.contains(needle), "{why}: {}", m.text);
+    m
+}
+
 /// Waits until exactly `n` of the bot's messages to `user` start with `prefix`.
 pub async fn expect_count(h: &SimHandle, bot: AccountId, user: AccountId, prefix: &str, n: usize) {
     let count = |s: &SimHandle| s.messages_from(bot, user).iter().filter(|m| m.text.starts_with(prefix)).count();

@@ -1,6 +1,12 @@
-//! A PostgreSQL schema of its own for a multi-process test, on the server the store tests use.
+//! A PostgreSQL schema of its own for a multi-process test, on the server the store tests use,
+//! and the configuration its processes share.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use beamgram_sim::SimHandle;
+
+use super::{SimSetup, TOKEN};
 
 /// A fresh schema on the test server, as a `DATABASE_URL`, or `None` (said) without a server.
 pub async fn postgres(name: &str) -> Option<String> {
@@ -19,4 +25,21 @@ pub async fn postgres(name: &str) -> Option<String> {
         sqlx::query(&sql).execute(&admin).await.expect("schema");
     }
     Some(format!("{url}?options=-c%20search_path%3D{schema}"))
+}
+
+/// The configuration every process of a multi-process test runs with: the simulator's bot on
+/// `database_url`, no plugins, a 4 s lease; `http_extra` adds lines to `[http]`.
+pub fn shared_config(w: &SimSetup, dir: &Path, database_url: &str, http_extra: &str) -> PathBuf {
+    let text = format!(
+        "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
+         [http]\nbind = \"127.0.0.1\"\nport = 0\n{http_extra}\n\n\
+         [storage]\ndata_dir = \"{data}\"\ndatabase_url = \"{database_url}\"\n\n\
+         [plugins]\ndir = \"{data}/no-plugins\"\nwatch = false\n\n[node]\nlease_secs = 4\n",
+        sim = w.h.address(),
+        bin = SimHandle::bot_api_channel_id(w.bin),
+        data = dir.join("data").display(),
+    );
+    let path = dir.join("beamgram.toml");
+    std::fs::write(&path, text).expect("config");
+    path
 }

@@ -148,26 +148,26 @@ pub fn numbered(sql: &str) -> String {
 type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
+/// The statement with its values bound in order; one body for both backends' query types.
+macro_rules! bound {
+    ($sql:expr, $args:expr) => {
+        $args.iter().fold(sqlx::query($sql), |q, a| match a {
+            Arg::Int(v) => q.bind(*v),
+            Arg::OptInt(v) => q.bind(*v),
+            Arg::Text(v) => q.bind(v.as_str()),
+            Arg::OptText(v) => q.bind(v.as_deref()),
+            Arg::Bytes(v) => q.bind(v.as_slice()),
+            Arg::Bool(v) => q.bind(*v),
+        })
+    };
+}
+
 fn sqlite_query<'q>(sql: &'q str, args: &'q [Arg]) -> SqliteQuery<'q> {
-    args.iter().fold(sqlx::query(sql), |q, a| match a {
-        Arg::Int(v) => q.bind(*v),
-        Arg::OptInt(v) => q.bind(*v),
-        Arg::Text(v) => q.bind(v.as_str()),
-        Arg::OptText(v) => q.bind(v.as_deref()),
-        Arg::Bytes(v) => q.bind(v.as_slice()),
-        Arg::Bool(v) => q.bind(*v),
-    })
+    bound!(sql, args)
 }
 
 fn pg_query<'q>(sql: &'q str, args: &'q [Arg]) -> PgQuery<'q> {
-    args.iter().fold(sqlx::query(sql), |q, a| match a {
-        Arg::Int(v) => q.bind(*v),
-        Arg::OptInt(v) => q.bind(*v),
-        Arg::Text(v) => q.bind(v.as_str()),
-        Arg::OptText(v) => q.bind(v.as_deref()),
-        Arg::Bytes(v) => q.bind(v.as_slice()),
-        Arg::Bool(v) => q.bind(*v),
-    })
+    bound!(sql, args)
 }
 
 impl Pool {
