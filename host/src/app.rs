@@ -126,7 +126,6 @@ impl App {
             metrics,
             signer: signer.clone(),
             main_outbox: outbox.clone(),
-            main_username: main.username.clone(),
             reserved: own_bot_ids(&config),
         });
         Ok(App {

@@ -37,12 +37,4 @@ impl CloneRoutes {
     pub fn get(&self, bot: i64) -> Option<Arc<Served>> {
         self.bots.read().ok()?.get(&bot).cloned()
     }
-
-    pub fn len(&self) -> usize {
-        self.bots.read().map(|m| m.len()).unwrap_or(0)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }

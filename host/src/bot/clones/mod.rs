@@ -54,7 +54,6 @@ pub struct Shared {
     pub signer: LinkSigner,
     /// The main bot's outbox: owners hear about their clones from the main bot.
     pub main_outbox: Arc<Outbox>,
-    pub main_username: String,
     /// Token ids of the bots this host runs from its configuration (main and helpers): never
     /// accepted as a clone.
     pub reserved: Vec<i64>,
