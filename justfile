@@ -69,6 +69,25 @@ demo: setup plugins
 sim *ARGS: setup
     cargo run --release --quiet -- sim {{ARGS}}
 
+# A self-contained release folder, dist/: a static Linux binary (musl) with its debug info split
+# off into beamgram.debug, the first-party plugins, an example configuration. Needs musl-gcc
+# (Debian: musl-tools). The Dockerfile's final stage is exactly this folder.
+dist: setup plugins
+    #!/usr/bin/env bash
+    set -euo pipefail
+    rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
+    command -v musl-gcc >/dev/null || { echo "musl-gcc is missing: apt-get install musl-tools"; exit 1; }
+    cargo build --release --locked --target x86_64-unknown-linux-musl -p beamgram-cli
+    built="${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-musl/release/beamgram"
+    rm -rf dist && mkdir -p dist/plugins
+    # The line tables go to beamgram.debug (gdb and backtrace tools find it by the debuglink);
+    # the binary itself keeps only what it runs with.
+    objcopy --only-keep-debug "$built" dist/beamgram.debug
+    objcopy --strip-all --add-gnu-debuglink=dist/beamgram.debug "$built" dist/beamgram
+    cp plugins/dist/*.wasm plugins/dist/first-party.sha256 dist/plugins/
+    cp beamgram.example.toml dist/
+    echo "dist/: $(du -h dist/beamgram | cut -f1) binary, $(du -h dist/beamgram.debug | cut -f1) debug info, $(ls dist/plugins/*.wasm | wc -l) plugins"
+
 # Measure performance and print the figures BENCHMARKS.md records
 bench: setup plugins
     cargo run --release --quiet -p beamgram --example bench

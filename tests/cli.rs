@@ -82,6 +82,91 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     d
 }
 
+/// The demo's answer as it prints it — the file-info plugin's lines (so the first-party plugins
+/// loaded), the links — and the stream link.
+fn demo_answer(out: &mut Lines) -> String {
+    out.wait_for("bot → Demo User", Duration::from_secs(60));
+    out.wait_for("📄 sample.mp4", Duration::from_secs(5));
+    out.wait_for("1.2 MiB · video/mp4", Duration::from_secs(5));
+    out.wait_for("⏱ 0:00:08", Duration::from_secs(5));
+    out.wait_for("🖥 640×360", Duration::from_secs(5));
+    out.wait_for("[🔗 Copy link: copies http", Duration::from_secs(5));
+    let stream = out.wait_for("  stream:   ", Duration::from_secs(5));
+    let url = stream.split_whitespace().last().expect("stream url").to_string();
+    out.wait_for("press Ctrl-C to stop", Duration::from_secs(5));
+    url
+}
+
+/// The demo's stream link, fetched with curl, is the sample byte for byte.
+fn fetch_sample(url: &str) {
+    match Command::new("curl").args(["-sS", "--fail", url]).output() {
+        Ok(o) => {
+            assert!(o.status.success(), "the printed stream link works");
+            assert_eq!(o.stdout, beamgram_cli::demo::SAMPLE_VIDEO, "byte for byte");
+        }
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("curl is needed on CI: {e}"),
+        Err(e) => eprintln!("SKIPPED the curl check of the demo's link: {e}"),
+    }
+}
+
+/// Whether an ELF file asks for a program interpreter (is dynamically linked): a `PT_INTERP`
+/// program header.
+fn elf_interpreter(elf: &[u8]) -> bool {
+    let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
+    let u32_at = |o: usize| u32::from_le_bytes([elf[o], elf[o + 1], elf[o + 2], elf[o + 3]]);
+    assert!(elf.len() > 64 && &elf[..4] == b"\x7fELF" && elf[4] == 2, "a 64-bit ELF file");
+    let phoff = u64::from_le_bytes(elf[32..40].try_into().expect("8 bytes")) as usize;
+    let (size, count) = (u16_at(54), u16_at(56));
+    (0..count).any(|i| u32_at(phoff + i * size) == 3)
+}
+
+/// `just dist`'s folder run as an operator runs it: from an empty directory, with nothing on
+/// PATH (no toolchain, no curl, no shell) and no environment from this machine. The static
+/// binary finds its plugins beside itself and the demo answers as it does from a checkout.
+#[test]
+fn the_release_folder_runs_the_demo_from_an_empty_directory_without_a_toolchain() {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist");
+    if !dist.join("beamgram").exists() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true and dist/ is missing: .ci/run builds it with `just dist` before `just test`");
+        }
+        eprintln!("************ SKIPPING the release-folder test: no dist/ (build it with `just dist`) ************");
+        return;
+    }
+    let binary = std::fs::read(dist.join("beamgram")).expect("dist/beamgram");
+    assert!(!elf_interpreter(&binary), "dist/beamgram is static: no dynamic loader, no libc needed");
+    assert!(binary.windows(14).any(|w| w == b".gnu_debuglink"), "the binary points at its split debug info");
+    assert!(dist.join("beamgram.debug").metadata().is_ok_and(|m| m.len() > 0), "beamgram.debug is beside it");
+    assert!(binary.len() < 80 << 20, "stripped, the binary stays small: {} bytes", binary.len());
+    assert!(dist.join("plugins/first-party.sha256").exists() && dist.join("beamgram.example.toml").exists());
+    drop(binary);
+
+    let empty = temp_dir("dist-run");
+    let nothing = empty.join("empty-path");
+    std::fs::create_dir_all(&nothing).expect("an empty PATH folder");
+    let mut child = Command::new(dist.join("beamgram"))
+        .args(["demo", "--port", "0"])
+        .current_dir(&empty)
+        .env_clear()
+        .env("PATH", &nothing)
+        .env("HOME", &empty)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dist/beamgram starts");
+    let mut out = Lines::of(child.stdout.take().expect("stdout"));
+    let mut err = Lines::of(child.stderr.take().expect("stderr"));
+    let url = demo_answer(&mut out);
+    fetch_sample(&url);
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(20));
+    let log = err.rest();
+    assert!(status.success(), "exit status {status:?}; stderr:\n{log}");
+    assert!(log.contains("plugin loaded") && log.contains("file-info"), "plugins came from dist/plugins:\n{log}");
+    out.wait_for("demo stopped.", Duration::from_secs(2));
+    let _ = std::fs::remove_dir_all(empty);
+}
+
 #[test]
 fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
     // From the top of the repository, as `just demo` runs it: the first-party plugins in
@@ -95,23 +180,8 @@ fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
         .expect("demo starts");
     let mut out = Lines::of(child.stdout.take().expect("stdout"));
     let mut err = Lines::of(child.stderr.take().expect("stderr"));
-    out.wait_for("bot → Demo User", Duration::from_secs(60));
-    out.wait_for("📄 sample.mp4", Duration::from_secs(5));
-    out.wait_for("1.2 MiB · video/mp4", Duration::from_secs(5));
-    out.wait_for("⏱ 0:00:08", Duration::from_secs(5));
-    out.wait_for("🖥 640×360", Duration::from_secs(5));
-    out.wait_for("[🔗 Copy link: copies http", Duration::from_secs(5));
-    let stream = out.wait_for("  stream:   ", Duration::from_secs(5));
-    let url = stream.split_whitespace().last().expect("stream url").to_string();
-    out.wait_for("press Ctrl-C to stop", Duration::from_secs(5));
-    match Command::new("curl").args(["-sS", "--fail", &url]).output() {
-        Ok(o) => {
-            assert!(o.status.success(), "the printed stream link works");
-            assert_eq!(o.stdout, beamgram_cli::demo::SAMPLE_VIDEO, "byte for byte");
-        }
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("curl is needed on CI: {e}"),
-        Err(e) => eprintln!("SKIPPED the curl check of the demo's link: {e}"),
-    }
+    let url = demo_answer(&mut out);
+    fetch_sample(&url);
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(20));
     assert!(status.success(), "exit status {status:?}; stderr:\n{}", err.rest());

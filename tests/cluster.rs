@@ -2,20 +2,21 @@
 //! `stream` processes and nginx in front with `deploy/nginx/beamgram.conf` as shipped (ports
 //! changed). A file's links go through the balancer byte-exact; when the stream node serving a
 //! download is killed, the download resumes (`curl -C -`) through the balancer on the other
-//! node and finishes byte-exact. Skipped loudly without PostgreSQL or nginx; failures with
-//! `CI=true`.
+//! node and finishes byte-exact; when the active bot node is killed (`kill -9`) mid-broadcast,
+//! the standby carries the broadcast on within 10 s and every user gets it exactly once.
+//! Skipped loudly without PostgreSQL or nginx; failures with `CI=true`.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use beamgram_sim::FileSpec;
+use beamgram_sim::{AccountId, FileSpec, LinkProfile, SimHandle};
 use common::host::{curl, tool};
 use common::postgres::{postgres, shared_config};
 use common::process::Bot;
-use common::{SimSetup, eventually, world};
+use common::{SimSetup, eventually, expect, world};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
@@ -23,20 +24,22 @@ fn free_port() -> u16 {
 
 fn config(w: &SimSetup, dir: &Path, database_url: &str, balancer: u16) -> PathBuf {
     let http = format!("public_url = \"http://127.0.0.1:{balancer}\"\ntrusted_proxies = [\"127.0.0.1\"]");
-    shared_config(w, dir, database_url, &http)
+    shared_config(w, dir, database_url, &http, &["start", "admin"])
 }
 
-/// nginx with the shipped configuration, its ports changed; killed when dropped.
+/// nginx with the shipped configuration, its addresses moved to loopback; killed when dropped.
 struct Nginx(Child);
 
 impl Nginx {
     fn start(dir: &Path, listen: u16, nodes: [u16; 2]) -> Nginx {
         let shipped = include_str!("../deploy/nginx/beamgram.conf");
         let conf = shipped
-            .replace("listen 127.0.0.1:8080;", &format!("listen 127.0.0.1:{listen};"))
-            .replace("127.0.0.1:8081 ", &format!("127.0.0.1:{} ", nodes[0]))
-            .replace("127.0.0.1:8082 ", &format!("127.0.0.1:{} ", nodes[1]));
-        assert_ne!(conf, shipped, "the test changes the shipped ports");
+            .replace("listen 8080;", &format!("listen 127.0.0.1:{listen};"))
+            .replace("stream1:8080 ", &format!("127.0.0.1:{} ", nodes[0]))
+            .replace("stream2:8080 ", &format!("127.0.0.1:{} ", nodes[1]));
+        for (from, to) in [("listen 8080;", "listen"), ("stream1:8080", "node 1"), ("stream2:8080", "node 2")] {
+            assert!(shipped.contains(from) && !conf.contains(from), "the test moves the shipped {to} to loopback");
+        }
         let prefix = dir.join("nginx");
         std::fs::create_dir_all(prefix.join("temp")).expect("nginx prefix");
         std::fs::create_dir_all(prefix.join("logs")).expect("nginx logs");
@@ -86,6 +89,7 @@ async fn links_go_through_the_balancer_and_survive_their_stream_node_dying() {
     let b1 = Bot::start_with(&cfg, &["--role", "bot", "--node", "b1"]);
     b1.ready().await;
     let b2 = Bot::start_with(&cfg, &["--role", "bot", "--node", "b2"]);
+    assert!(eventually(Duration::from_secs(30), async || b2.log().contains("standby")).await, "{}", b2.log());
     let port = |p: u16| p.to_string();
     let (p1, p2) = (port(nodes[0]), port(nodes[1]));
     let s1 = Bot::start_with(&cfg, &["--role", "stream", "--node", "s1", "--port", &p1]);
@@ -97,7 +101,7 @@ async fn links_go_through_the_balancer_and_survive_their_stream_node_dying() {
             s.log()
         );
     }
-    let _nginx = Nginx::start(&dir, lb, nodes);
+    let nginx = Nginx::start(&dir, lb, nodes);
     let through = format!("http://127.0.0.1:{lb}");
     let up =
         eventually(Duration::from_secs(20), async || curl(&["-sf", &format!("{through}/healthz")]).await.0.success())
@@ -149,7 +153,54 @@ async fn links_go_through_the_balancer_and_survive_their_stream_node_dying() {
     let (status, body) = curl(&["-sf", &link]).await;
     assert!(status.success() && body == want);
     alive.stop();
+
+    // The active bot node dies mid-broadcast.
+    let b2 = broadcast_survives_the_active_node_dying(&w, b1, b2).await;
     b2.stop();
-    b1.stop();
+    drop(nginx);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `b1` (active) is killed with `kill -9` while a broadcast to 30 users runs; `b2` (standby) must
+/// carry it on within 10 s, and every user gets the message exactly once. Returns `b2`.
+async fn broadcast_survives_the_active_node_dying(w: &SimSetup, b1: Bot, b2: Bot) -> Bot {
+    let (h, bot, admin) = (&w.h, w.bot, w.user);
+    let mut users = vec![admin];
+    for i in 0..30 {
+        let u = h.add_user(&format!("Viewer {i}"), None);
+        h.send_text(u, bot, "/start").expect("send");
+        users.push(u);
+    }
+    for u in &users[1..] {
+        expect(h, bot, *u, "welcome", |m| m.text.contains("Send me any file")).await;
+    }
+    const NEWS: &str = "📢 The cluster is live";
+    let got = |s: &SimHandle, u: AccountId| s.messages_from(bot, u).iter().filter(|m| m.text == NEWS).count();
+    let delivered = |s: &SimHandle| users.iter().filter(|u| got(s, **u) > 0).count();
+    // A slow link keeps the broadcast going for a while (each send is a round trip).
+    h.set_all_links(LinkProfile { rtt: Duration::from_millis(80), bandwidth: None });
+    let source = h.send_text(admin, bot, NEWS).expect("send");
+    h.send_reply(admin, bot, source, "/broadcast").expect("send");
+    h.wait_for(Duration::from_secs(30), "a quarter delivered", |s| (delivered(s) >= 8).then_some(()))
+        .await
+        .unwrap_or_else(|_| panic!("the broadcast does not run:\n{}", b1.log()));
+    let logins = h.logins();
+    b1.kill();
+    let killed = Instant::now();
+    let before = delivered(h);
+    assert!(before < users.len() - 4, "killed mid-way ({before} delivered)");
+    let resumed =
+        h.wait_for(Duration::from_secs(30), "the standby carries on", |s| (delivered(s) > before).then_some(())).await;
+    let took = killed.elapsed();
+    assert!(resumed.is_ok(), "the standby never carried the broadcast on:\n{}", b2.log());
+    assert!(took <= Duration::from_secs(10), "hand-over took {took:?}, more than 10 s:\n{}", b2.log());
+    eprintln!("broadcast hand-over: {took:?} from kill -9 to the standby's next message");
+    h.set_all_links(LinkProfile::default());
+    let done = expect(h, bot, admin, "the broadcast finished", |m| m.text.starts_with("📣 Broadcast finished")).await;
+    for u in &users {
+        assert_eq!(got(h, *u), 1, "user {u} got the broadcast {} times, not exactly once", got(h, *u));
+    }
+    assert!(done.text.contains("✅ delivered 31"), "{}", done.text);
+    assert_eq!(h.logins(), logins, "the standby resumed the stored session: no second login");
+    b2
 }

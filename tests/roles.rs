@@ -17,7 +17,7 @@ fn config(w: &SimSetup, name: &str, database_url: &str) -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("beamgram-roles-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
-    let path = shared_config(w, &dir, database_url, "");
+    let path = shared_config(w, &dir, database_url, "", &[]);
     (dir, path)
 }
 

@@ -6,6 +6,8 @@
 
 #[path = "bench/clones.rs"]
 mod clones;
+#[path = "bench/cluster.rs"]
+mod cluster;
 #[path = "bench/plugins.rs"]
 mod plugins;
 #[path = "bench/store.rs"]
@@ -161,6 +163,8 @@ async fn sim_child() {
                 "ok".into()
             }
             ["served"] => h.file_bytes_served().to_string(),
+            ["address"] => h.address().to_string(),
+            ["bin"] => SimHandle::bot_api_channel_id(bin).to_string(),
             ["clones", n] => clones::make(&h, bot, n.parse().unwrap_or(0)).await,
             _ => "?".into(),
         };
@@ -210,7 +214,12 @@ async fn get(addr: &str, path: &str, range: Option<(u64, u64)>, read_body: bool)
 }
 
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    cpu_seconds_of("self")
+}
+
+/// User and system CPU seconds of process `pid` ("self" for this one).
+fn cpu_seconds_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(11) + ticks(12)) / 100.0
@@ -294,6 +303,14 @@ async fn main() {
     }
     if std::env::args().any(|a| a == "--store") {
         store::run().await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--stream-child") {
+        cluster::child().await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--cluster") {
+        cluster::run().await;
         return;
     }
     if std::env::args().any(|a| a == "--clones") {
@@ -383,6 +400,7 @@ async fn main() {
 
     plugins::run().await;
     store::run().await;
+    cluster::run().await;
 
     // Clones at rest, in a fresh process.
     let exe = std::env::current_exe().expect("exe");

@@ -210,10 +210,25 @@ pub struct PluginsConfig {
     pub config: std::collections::BTreeMap<String, PluginTable>,
 }
 
+/// Where plugins load from when the configuration names no folder: `plugins/dist` in a source
+/// checkout (what `just plugins` fills), else `plugins` beside the binary (the release folder
+/// `just dist` makes, wherever it is unpacked and whatever the working directory).
+fn default_plugin_dir() -> PathBuf {
+    let checkout = PathBuf::from("plugins/dist");
+    if checkout.is_dir() {
+        return checkout;
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("plugins")))
+        .filter(|d| d.is_dir())
+        .unwrap_or(checkout)
+}
+
 impl Default for PluginsConfig {
     fn default() -> Self {
         Self {
-            dir: PathBuf::from("plugins/dist"),
+            dir: default_plugin_dir(),
             watch: true,
             cpu_ms: 200,
             // Long enough for a /batch of hundreds of messages waiting out FLOOD_WAITs.

@@ -28,16 +28,29 @@ pub async fn postgres(name: &str) -> Option<String> {
 }
 
 /// The configuration every process of a multi-process test runs with: the simulator's bot on
-/// `database_url`, no plugins, a 4 s lease; `http_extra` adds lines to `[http]`.
-pub fn shared_config(w: &SimSetup, dir: &Path, database_url: &str, http_extra: &str) -> PathBuf {
+/// `database_url`, the first-party `plugins` named (none: no plugins), the world's user as the
+/// admin, a 4 s lease; `http_extra` adds lines to `[http]`.
+pub fn shared_config(w: &SimSetup, dir: &Path, database_url: &str, http_extra: &str, plugins: &[&str]) -> PathBuf {
+    let plugin_dir = dir.join("plugins");
+    std::fs::create_dir_all(&plugin_dir).expect("plugin dir");
+    if !plugins.is_empty() {
+        for p in plugins {
+            std::fs::copy(super::staging::dist(p), plugin_dir.join(format!("{p}.wasm"))).expect("copy plugin");
+        }
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/dist/first-party.sha256");
+        std::fs::copy(manifest, plugin_dir.join("first-party.sha256")).expect("copy the manifest");
+    }
     let text = format!(
         "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
          [http]\nbind = \"127.0.0.1\"\nport = 0\n{http_extra}\n\n\
          [storage]\ndata_dir = \"{data}\"\ndatabase_url = \"{database_url}\"\n\n\
-         [plugins]\ndir = \"{data}/no-plugins\"\nwatch = false\n\n[node]\nlease_secs = 4\n",
+         [plugins]\ndir = \"{plugins}\"\nwatch = false\n\n[access]\nadmins = [{admin}]\n\n\
+         [node]\nlease_secs = 4\n",
         sim = w.h.address(),
         bin = SimHandle::bot_api_channel_id(w.bin),
         data = dir.join("data").display(),
+        plugins = plugin_dir.display(),
+        admin = w.user,
     );
     let path = dir.join("beamgram.toml");
     std::fs::write(&path, text).expect("config");

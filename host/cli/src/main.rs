@@ -53,6 +53,12 @@ enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// Ask a running beamgram's /healthz; exit 0 when healthy (a container's health check).
+    Healthcheck {
+        /// Default: http://127.0.0.1:<http.port>/healthz of this configuration.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Develop plugins: the simulator, the bot with your plugins (live reload) and a chat console.
     Dev {
         /// Folder with your .wasm files (e.g. target/wasm32-wasip2/release).
@@ -210,6 +216,16 @@ async fn run_command() -> ExitCode {
             }
         }
         Command::Sim(args) => sim(args).await,
+        Command::Healthcheck { url } => {
+            let url = url.clone().unwrap_or_else(|| format!("http://127.0.0.1:{}/healthz", config.http.port));
+            match beamgram_cli::healthcheck::check(&url, std::time::Duration::from_secs(5)).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("beamgram healthcheck: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Db { action: DbAction::MigrateFromSqlite { file } } => migrate_from_sqlite(&config, file).await,
         Command::Plugin { action: PluginAction::New { name, dir } } => {
             match beamgram::scaffold::new_plugin(name, dir) {

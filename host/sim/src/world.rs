@@ -167,6 +167,9 @@ pub struct World {
     pub exported: HashMap<i64, (AccountId, Vec<u8>, i32)>,
     /// Parts from `upload.saveFilePart`, by (uploader, client file id).
     pub uploads: HashMap<(AccountId, i64), BTreeMap<i32, Vec<u8>>>,
+    /// Every `random_id` a sender used: Telegram refuses a second message with one
+    /// (`RANDOM_ID_DUPLICATE`), which is what makes a repeated send after a crash harmless.
+    pub random_ids: std::collections::HashSet<(AccountId, i64)>,
     pub next_id: i64,
 }
 

@@ -2,6 +2,9 @@
 //! schedules an earlier one), hands each due job to its plugin as a `wake-up` event and carries
 //! out the actions. A job leaves the store only once its plugin handled it, so a crash or a
 //! restart delivers it late, never not; a failing job is retried with backoff, then dropped.
+//! A job delivered again (after a `kill -9`, or by the standby that took over) is the same job:
+//! the sends it makes carry keys derived from it, so the copies Telegram already has are not
+//! made twice (`telegram::outbox::SendKey`).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -10,6 +13,7 @@ use std::time::Duration;
 
 use super::UpdateContext;
 use super::actions::Origin;
+use crate::plugins::JobKey;
 use crate::plugins::bindings::types::{Event, WakeUp};
 use crate::storage::{Job, now_ms};
 
@@ -84,7 +88,7 @@ async fn deliver(ctx: &UpdateContext, job: &Job) {
         None => Err("its plugin is not loaded".to_string()),
         Some(plugin) => {
             let event = Event::WakeUp(WakeUp { payload: job.payload.clone(), due_ms: job.due_ms.max(0) as u64 });
-            match host.call(&plugin, &event).await {
+            match host.wake(&plugin, &event, JobKey { id: job.id, due_ms: job.due_ms }).await {
                 Ok(actions) => {
                     let origin = Origin { chat_id: None, message_id: 0, callback: None };
                     if let Err(e) = super::actions::carry_out(ctx, &plugin, &origin, actions).await {

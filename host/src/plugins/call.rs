@@ -141,9 +141,9 @@ pub async fn handle(
     services: &Arc<ImportServices>,
     limits: &Limits,
     event: &Event,
+    scope: CallScope,
 ) -> Result<Vec<Action>, CallError> {
-    let mut store = new_store(engine, plugin, services, limits, CallScope::of(event))
-        .map_err(|e| CallError::Trap(trap_text(&e)))?;
+    let mut store = new_store(engine, plugin, services, limits, scope).map_err(|e| CallError::Trap(trap_text(&e)))?;
     let run = async {
         let instance = plugin.pre.instantiate_async(&mut store).await?;
         instance.call_handle(&mut store, event).await

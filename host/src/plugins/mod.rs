@@ -39,6 +39,8 @@ use bindings::{Plugin, PluginPre};
 pub use call::{CallError, Limits};
 pub use grants::{Grants, parse_permission, permission_name};
 use registry::Registry;
+use scope::CallScope;
+pub use scope::JobKey;
 use services::ImportServices;
 use state::PluginState;
 
@@ -156,10 +158,20 @@ impl PluginHost {
 
     /// Runs one event through a plugin, at most `concurrency` at once per plugin.
     pub async fn call(&self, plugin: &Arc<Loaded>, event: &Event) -> Result<Vec<Action>, CallError> {
+        self.call_in(plugin, event, CallScope::of(event)).await
+    }
+
+    /// Runs a wake-up for its stored `job`: the sends it makes are idempotent per job, so a
+    /// wake-up delivered again after a crash or a hand-over does not send the same thing twice.
+    pub async fn wake(&self, plugin: &Arc<Loaded>, event: &Event, job: JobKey) -> Result<Vec<Action>, CallError> {
+        self.call_in(plugin, event, CallScope { job: Some(job), ..CallScope::of(event) }).await
+    }
+
+    async fn call_in(&self, plugin: &Arc<Loaded>, event: &Event, scope: CallScope) -> Result<Vec<Action>, CallError> {
         let _permit =
             plugin.permits.acquire().await.map_err(|_| CallError::Trap("the plugin is shutting down".into()))?;
         self.services.metrics.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let result = call::handle(&self.engine, plugin, &self.services, &self.settings.limits, event).await;
+        let result = call::handle(&self.engine, plugin, &self.services, &self.settings.limits, event, scope).await;
         if let Err(e) = &result {
             if !matches!(e, CallError::Plugin(_)) {
                 self.services.metrics.failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

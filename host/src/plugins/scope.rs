@@ -10,6 +10,16 @@ pub struct CallScope {
     pub user: Option<i64>,
     pub chat: Option<i64>,
     pub admin: bool,
+    /// The stored job a wake-up delivers, when it is one.
+    pub job: Option<JobKey>,
+}
+
+/// A wake-up's stored job: delivered again after a crash or a hand-over, it is the same job, so
+/// sends made for it can be made idempotent (see `telegram::outbox::SendKey`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobKey {
+    pub id: i64,
+    pub due_ms: i64,
 }
 
 impl CallScope {
@@ -22,6 +32,6 @@ impl CallScope {
             Event::Text(t) => (Some(t.user_id), Some(t.chat_id), false),
             Event::WakeUp(_) => (None, None, false),
         };
-        CallScope { user, chat, admin }
+        CallScope { user, chat, admin, job: None }
     }
 }

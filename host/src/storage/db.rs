@@ -235,10 +235,37 @@ impl Pool {
         Ok(changed)
     }
 
+    /// Takes a session-level advisory lock on a connection of its own (PostgreSQL; SQLite
+    /// serialises writers itself), for work spanning several transactions, such as migrations.
+    /// It is released by [`HeldLock::release`], or when the process dies and its connection ends.
+    pub async fn hold_lock(&self, key: i64) -> Result<HeldLock, sqlx::Error> {
+        match self {
+            Pool::Sqlite(_) => Ok(HeldLock(None)),
+            Pool::Postgres(p) => {
+                // Detached: back in the pool the connection would keep the lock.
+                let mut conn = p.acquire().await?.detach();
+                sqlx::query("SELECT pg_advisory_lock($1)").bind(key).execute(&mut conn).await?;
+                Ok(HeldLock(Some(conn)))
+            }
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A lock from [`Pool::hold_lock`]; closing its connection ends the session that holds it.
+pub struct HeldLock(Option<sqlx::PgConnection>);
+
+impl HeldLock {
+    pub async fn release(self) {
+        if let Some(conn) = self.0 {
+            use sqlx::Connection as _;
+            let _ = conn.close().await;
         }
     }
 }

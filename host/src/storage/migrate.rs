@@ -6,7 +6,7 @@
 //! list starts there with the whole schema.
 
 use super::StoreError;
-use super::db::{Arg, Pool, args};
+use super::db::{Arg, Pool, args, lock_key};
 
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_initial.sql")),
@@ -25,7 +25,16 @@ pub fn known() -> i64 {
     SQLITE.last().map(|m| m.0).unwrap_or(0)
 }
 
+/// Brings the schema up to date. Processes starting together on a fresh PostgreSQL database
+/// take turns (a session advisory lock): the first migrates, the others then find nothing to do.
 pub async fn apply(pool: &Pool) -> Result<(), StoreError> {
+    let lock = pool.hold_lock(lock_key(&["schema_migrations"])).await?;
+    let result = apply_pending(pool).await;
+    lock.release().await;
+    result
+}
+
+async fn apply_pending(pool: &Pool) -> Result<(), StoreError> {
     pool.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
         args![],

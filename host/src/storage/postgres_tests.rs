@@ -89,6 +89,26 @@ async fn caps_hold_when_two_processes_race() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Several processes started at once on a fresh database (a compose file's nodes) all come up:
+/// one migrates, the others wait for it and find the schema current. Without the lock some of
+/// them fail on the half-created tables.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nodes_starting_together_on_a_fresh_database_all_come_up() {
+    let Some(url) = postgres_schema("fresh_race").await else { return };
+    let opens: Vec<_> = (0..6)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { Store::open(Some(&url), std::path::Path::new("/nonexistent")).await })
+        })
+        .collect();
+    for (i, open) in opens.into_iter().enumerate() {
+        let store = open.await.expect("joined").unwrap_or_else(|e| panic!("node {i} failed to start: {e}"));
+        let row = store.pool.fetch_one("SELECT COUNT(*) FROM schema_migrations", db::args![]).await.expect("count");
+        assert_eq!(row.first_int().expect("n"), Some(2), "each version recorded once");
+        store.close().await;
+    }
+}
+
 #[tokio::test]
 async fn postgres_refuses_a_newer_schema_too() {
     let Some(url) = postgres_schema("newer_pg").await else { return };

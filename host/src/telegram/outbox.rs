@@ -15,6 +15,7 @@ use std::sync::Arc;
 use grammers_client::message::{InputMessage, ReplyMarkup};
 use grammers_client::{Client, InvocationError, tl};
 use grammers_session::types::{PeerAuth, PeerId, PeerRef};
+use sha2::{Digest, Sha256};
 
 use super::pacer::Pacer;
 use crate::storage::Store;
@@ -72,6 +73,30 @@ pub enum OutboxError {
     Blocked,
     #[error(transparent)]
     Telegram(InvocationError),
+}
+
+/// What `Outbox::forward` copies where.
+pub struct Forward {
+    pub from: i64,
+    pub ids: Vec<i32>,
+    pub to: i64,
+    pub drop_author: bool,
+    pub key: Option<SendKey>,
+}
+
+/// Makes a send idempotent: its Telegram `random_id`s derive from the key, and Telegram refuses a
+/// second message with a random id the bot used before (`RANDOM_ID_DUPLICATE`). A wake-up
+/// delivered again after a crash, or by the standby that took over, repeats its sends under the
+/// same keys, so nobody gets a message twice and nobody is skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendKey(pub [u8; 32]);
+
+impl SendKey {
+    /// The random id of the `i`-th message of the send.
+    pub fn random_id(&self, i: usize) -> i64 {
+        let d = Sha256::new().chain_update(self.0).chain_update((i as u64).to_be_bytes()).finalize();
+        i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+    }
 }
 
 /// Every Telegram call in here is boxed: grammers' call futures are tens of KB, and unboxed they
@@ -199,20 +224,19 @@ impl Outbox {
     }
 
     /// Copies messages to `to`; with `drop_author` they arrive as the bot's own. The new ids, in
-    /// order (missing ones left out). Reading `from` is the caller's check.
-    pub async fn forward(
-        &self,
-        actor: Actor<'_>,
-        from: i64,
-        ids: Vec<i32>,
-        to: i64,
-        drop_author: bool,
-    ) -> Result<Vec<i32>, OutboxError> {
+    /// order (missing ones left out). Reading `from` is the caller's check. With a key, a copy
+    /// Telegram already has from an earlier try under the same key is not made again: the
+    /// answer is then an empty list.
+    pub async fn forward(&self, actor: Actor<'_>, f: Forward) -> Result<Vec<i32>, OutboxError> {
+        let Forward { from, ids, to, drop_author, key } = f;
         self.may_write(actor, to)?;
         if ids.is_empty() || ids.len() > 100 {
             return Err(OutboxError::Invalid("1 to 100 messages per call".into()));
         }
-        let random_id: Vec<i64> = ids.iter().map(|_| rand::random()).collect();
+        let random_id: Vec<i64> = match &key {
+            Some(k) => (0..ids.len()).map(|i| k.random_id(i)).collect(),
+            None => ids.iter().map(|_| rand::random()).collect(),
+        };
         let request = tl::functions::messages::ForwardMessages {
             silent: false,
             background: false,
@@ -239,6 +263,13 @@ impl Outbox {
         };
         self.pacer.ready(to).await;
         let r = Box::pin(self.client.invoke(&request)).await;
+        if key.is_some()
+            && let Err(InvocationError::Rpc(e)) = &r
+            && e.name == "RANDOM_ID_DUPLICATE"
+        {
+            tracing::info!(chat = to, "not sent again: an interrupted earlier try of this wake-up sent it");
+            return Ok(Vec::new());
+        }
         let updates = match self.noted(to, r).await? {
             tl::enums::Updates::Updates(u) => u.updates,
             tl::enums::Updates::Combined(u) => u.updates,
@@ -259,11 +290,8 @@ impl Outbox {
     /// every other send); the copy's id.
     pub async fn copy_to_bin(&self, from: i64, message_id: i32) -> Result<i32, OutboxError> {
         let bin = self.bin_channel;
-        self.forward(Actor::Host, from, vec![message_id], bin, false)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(OutboxError::NotFound)
+        let copy = Forward { from, ids: vec![message_id], to: bin, drop_author: false, key: None };
+        self.forward(Actor::Host, copy).await?.into_iter().next().ok_or(OutboxError::NotFound)
     }
 
     /// Uploads a small file made by the bot and sends it with a caption.

@@ -14,6 +14,14 @@ fn reply_to_id(r: &Option<tl::enums::InputReplyTo>) -> Option<i32> {
     }
 }
 
+/// Refuses a send whose random ids this sender used before, as Telegram does.
+fn unused(world: &World, me: AccountId, random_ids: &[i64]) -> Result<(), RpcErr> {
+    match random_ids.iter().any(|r| world.random_ids.contains(&(me, *r))) {
+        true => Err(err(400, "RANDOM_ID_DUPLICATE")),
+        false => Ok(()),
+    }
+}
+
 fn deliver(
     ctx: &CallCtx,
     world: &mut World,
@@ -23,10 +31,13 @@ fn deliver(
     body: Body,
     random_id: i64,
 ) -> Result<tl::enums::Updates, RpcErr> {
-    match to {
+    unused(world, me, &[random_id])?;
+    let sent = match to {
         Target::User(u) => send::private(&ctx.shared, world, me, u, reply_to, body, Some(random_id)).map(|r| r.0),
         Target::Channel(c) => send::channel(&ctx.shared, world, c, me, body, Some(random_id)).map(|r| r.0),
-    }
+    }?;
+    world.random_ids.insert((me, random_id));
+    Ok(sent)
 }
 
 pub fn send_message(ctx: &CallCtx, req: tl::functions::messages::SendMessage) -> Result<tl::enums::Updates, RpcErr> {
@@ -147,6 +158,7 @@ pub fn forward_messages(
     if req.id.is_empty() || req.id.len() != req.random_id.len() || req.id.len() > 100 {
         return Err(err(400, "RANDOM_ID_INVALID"));
     }
+    unused(&world, me, &req.random_id)?;
     let mut all = Vec::new();
     for (id, random_id) in req.id.iter().zip(&req.random_id) {
         let (mut body, origin, date, post) = match from {

@@ -11,7 +11,7 @@ use crate::plugins::grants::Grants;
 use crate::plugins::markup;
 use crate::plugins::services::BotImports;
 use crate::plugins::state::{CallScope, PluginState};
-use crate::telegram::outbox::{Actor, OutboxError, PluginActor};
+use crate::telegram::outbox::{Actor, Forward, OutboxError, PluginActor, SendKey};
 
 /// A chat id to read from; 0 and malformed ids are not chats.
 pub fn peer(chat_id: i64) -> Result<PeerRef, HostError> {
@@ -117,9 +117,17 @@ impl ImportCall {
         ids.last().copied().ok_or_else(|| HostError::Failed("nothing was sent".into()))
     }
 
-    async fn forward(&self, from: i64, ids: Vec<i32>, to: i64, drop_author: bool) -> Result<Vec<i32>, HostError> {
+    async fn forward(
+        &self,
+        from: i64,
+        ids: Vec<i32>,
+        to: i64,
+        drop_author: bool,
+        key: Option<SendKey>,
+    ) -> Result<Vec<i32>, HostError> {
         self.may_read(from).await?;
-        self.bot()?.outbox.forward(self.actor(), from, ids, to, drop_author).await.map_err(outbox_error)
+        let forward = Forward { from, ids, to, drop_author, key };
+        self.bot()?.outbox.forward(self.actor(), forward).await.map_err(outbox_error)
     }
 
     async fn send_document(
@@ -210,7 +218,11 @@ impl Host for PluginState {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
-        Ok(call.forward(from_chat, ids, to_chat, drop_author).await)
+        let listed: Vec<u8> = ids.iter().flat_map(|i| i.to_be_bytes()).collect();
+        let what =
+            [&b"forward"[..], &from_chat.to_be_bytes(), &listed, &to_chat.to_be_bytes(), &[u8::from(drop_author)]];
+        let key = self.send_key(&what);
+        Ok(call.forward(from_chat, ids, to_chat, drop_author, key).await)
     }
 
     async fn send_document(

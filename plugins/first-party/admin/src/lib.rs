@@ -2,8 +2,10 @@
 //! makes them admin-only (`ADMINS`); `/plugins` is the host's own.
 //!
 //! A broadcast walks the users in id order, a batch per wake-up, and stores its position
-//! *before* each send: killed mid-way, it resumes after the last user it tried and never sends
-//! anyone the message twice (the one it was sending to when killed counts as "unknown").
+//! *before* each send. Killed mid-way (or handed over to a standby process), the wake-up runs
+//! again and first sends again to the user it was sending to: the host keys a wake-up's sends by
+//! its job, so if that copy had reached Telegram it is not made twice (the answer is then an
+//! empty list), and everyone gets the message exactly once.
 
 use beamgram_plugin::prelude::*;
 use beamgram_plugin::{HostError, clock, kv, schedule, telegram, users};
@@ -31,13 +33,12 @@ struct Broadcast {
     delivered: u64,
     blocked: u64,
     failed: u64,
-    unknown: u64,
 }
 
 impl Broadcast {
     fn summary(&self, done: bool) -> String {
-        let tried = self.delivered + self.blocked + self.failed + self.unknown;
-        let mut s = format!(
+        let tried = self.delivered + self.blocked + self.failed;
+        format!(
             "{} Broadcast {}: {tried}/{}\n✅ delivered {}\n🚫 blocked the bot {}\n⚠️ failed {}",
             if done { "📣" } else { "⏳" },
             if done { "finished" } else { "running" },
@@ -45,11 +46,21 @@ impl Broadcast {
             self.delivered,
             self.blocked,
             self.failed
-        );
-        if self.unknown > 0 {
-            s.push_str(&format!("\n❔ unknown (interrupted while sending) {}", self.unknown));
+        )
+    }
+
+    /// Sends the message to `user` and counts the outcome. `again`: the send was interrupted
+    /// once, so an empty answer means the earlier try got through.
+    fn send_to(&mut self, user: i64, again: bool) {
+        match telegram::forward_messages(self.source_chat, &[self.source_message], user, true) {
+            Ok(ids) if !ids.is_empty() || again => self.delivered += 1,
+            Ok(_) => self.failed += 1,
+            Err(HostError::Blocked) => self.blocked += 1,
+            Err(e) => {
+                log_warn(&format!("broadcast to {user}: {e:?}"));
+                self.failed += 1;
+            }
         }
-        s
     }
 }
 
@@ -116,8 +127,10 @@ fn start_broadcast(c: &Command) -> Outcome {
 
 fn continue_broadcast() -> Outcome {
     let Some(mut b) = load()? else { return Ok(Vec::new()) };
-    if let Some(_user) = b.in_flight.take() {
-        b.unknown += 1;
+    if let Some(user) = b.in_flight {
+        b.send_to(user, true);
+        b.in_flight = None;
+        save(&b)?;
     }
     let started = clock::now_ms();
     loop {
@@ -134,15 +147,7 @@ fn continue_broadcast() -> Outcome {
             }
             b.in_flight = Some(u.id);
             save(&b)?;
-            match telegram::forward_messages(b.source_chat, &[b.source_message], u.id, true) {
-                Ok(ids) if !ids.is_empty() => b.delivered += 1,
-                Ok(_) => b.failed += 1,
-                Err(HostError::Blocked) => b.blocked += 1,
-                Err(e) => {
-                    log_warn(&format!("broadcast to {}: {e:?}", u.id));
-                    b.failed += 1;
-                }
-            }
+            b.send_to(u.id, false);
             b.in_flight = None;
             if clock::now_ms() - started > SLICE_MS {
                 save(&b)?;
