@@ -11,7 +11,7 @@ use std::time::Duration;
 use beamgram_sim::{FileSpec, SimHandle};
 use common::postgres::{postgres, shared_config};
 use common::process::Bot;
-use common::{SimSetup, eventually, world};
+use common::{SimSetup, eventually, expect, world};
 
 fn config(w: &SimSetup, name: &str, database_url: &str) -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("beamgram-roles-{name}-{}", std::process::id()));
@@ -100,6 +100,57 @@ async fn a_stream_process_serves_the_bot_s_links_with_a_session_of_its_own() {
     assert!(status.success() && body == want, "served again after a restart:\n{}", s.log());
     assert_eq!(h.logins(), logins, "no login after the restart");
     assert!(s.log().contains("resumed=true"), "{}", s.log());
+    s.stop();
+    b.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A `stream` process runs no clones, yet serves their links: the first request logs the clone
+/// in with a session of the node's own; once the owner stops the clone, its links stop working
+/// there too (the record is read again within 10 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stream_process_serves_a_clone_s_links_until_the_clone_is_stopped() {
+    let Some(db) = postgres("clonelinks").await else { return };
+    if !common::host::tool("curl", "curl") {
+        return;
+    }
+    let w = world().await;
+    let (h, main, owner) = (&w.h, w.bot, w.user);
+    let (dir, cfg) = config(&w, "clonelinks", &db);
+    let b = Bot::start_with(&cfg, &["--role", "bot", "--node", "b"]);
+    b.ready().await;
+    let s = Bot::start_with(&cfg, &["--role", "stream", "--node", "s1"]);
+    let base = base_of(&s).await;
+
+    let (clone, token, _) = h.new_bot(owner, "Streamed").expect("BotFather makes a bot");
+    h.send_text(owner, main, &format!("/clone {token}")).expect("send");
+    expect(h, main, owner, "the clone runs", |m| m.text.contains("is running")).await;
+    let channel = SimHandle::bot_api_channel_id(h.add_channel("clone files", None, &[clone]));
+    h.send_text(owner, clone, &format!("/setbin {channel}")).expect("send");
+    expect(h, clone, owner, "the bin is set", |m| m.text.starts_with("✅ Files will be kept")).await;
+    let spec = FileSpec::seeded("clip.mp4", "video/mp4", 3 * 1024 * 1024 + 5, 91);
+    let want = spec.content.read(0, spec.content.len() as usize);
+    h.send_file(owner, clone, spec, "").expect("send");
+    let reply = expect(h, clone, owner, "the clone's links", |m| m.text.contains("Download: ")).await;
+    let link =
+        reply.text.lines().find_map(|l| l.split_once("Download: ").map(|(_, u)| u.trim().to_string())).expect("a link");
+    let path = link[link.find("/stream/").expect("a stream link")..].to_string();
+    assert!(path["/stream/".len()..].starts_with(&format!("{clone}.")), "a clone's token: {path}");
+
+    let (status, body) = common::host::curl(&["-sf", &format!("{base}{path}")]).await;
+    assert!(status.success(), "the stream node serves the clone's link:\n{}", s.log());
+    assert!(body == want, "byte-exact");
+    assert!(s.log().contains("serving the clone's links"), "{}", s.log());
+
+    h.send_text(owner, main, "/clone stop").expect("send");
+    expect(h, main, owner, "stopped", |m| m.text.starts_with("⏹")).await;
+    let url = format!("{base}{path}");
+    let refused = eventually(Duration::from_secs(20), async || {
+        let code = common::host::status_of(&["-s", &url]).await;
+        (400..500).contains(&code)
+    })
+    .await;
+    assert!(refused, "a stopped clone's link stops working on the stream node:\n{}", s.log());
     s.stop();
     b.stop();
     let _ = std::fs::remove_dir_all(dir);

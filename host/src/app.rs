@@ -13,6 +13,7 @@ use crate::bot::lease::Lease;
 use crate::bot::{self, Role as BotRole, UpdateContext};
 use crate::config::Role;
 use crate::config::{Config, ConfigError};
+use crate::http::clone_links::CloneLinks;
 use crate::http::{self, CloneRoutes, HttpSettings, HttpState};
 use crate::links::{self, LinkSigner, Revocations};
 use crate::metrics::Metrics;
@@ -183,11 +184,23 @@ impl App {
             node: self.node.clone(),
             role: self.role,
         };
+        // A stream node runs no clones; it logs them in when their links are asked for.
+        let clone_links = (!self.role.takes_updates()).then(|| {
+            Arc::new(CloneLinks::new(
+                self.config.telegram.clone(),
+                self.config.stream.clone(),
+                self.store.clone(),
+                self.node.clone(),
+                self.signer.clone(),
+                self.streamer.metrics.clone(),
+            ))
+        });
         let state = HttpState::new(
             self.streamer.clone(),
             self.signer.clone(),
             self.revoked.clone(),
             self.routes.clone(),
+            clone_links.clone(),
             http_settings,
         );
         let mut ctx = UpdateContext::new(
@@ -235,6 +248,9 @@ impl App {
         let (lost, bot_result, _, _, _) =
             tokio::join!(trigger, updates, http::serve(self.listener, state, stopped()), watcher, scheduler);
         self.clones.stop_all().await;
+        if let Some(links) = clone_links {
+            links.close().await;
+        }
         self.streamer.close();
         self.main.close().await;
         for h in self.helpers {

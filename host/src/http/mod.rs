@@ -5,6 +5,7 @@
 
 pub mod bots;
 pub mod client_ip;
+pub mod clone_links;
 mod conn_limit;
 pub mod content_type;
 mod health;
@@ -63,6 +64,8 @@ pub struct HttpState {
     pub main: Arc<Served>,
     /// The running clones' links.
     pub clones: CloneRoutes,
+    /// On a `stream` node, which runs no clones: clones logged in when their links are asked for.
+    pub clone_links: Option<Arc<clone_links::CloneLinks>>,
     pub metrics: Arc<Metrics>,
     pub settings: HttpSettings,
     /// Open streams per client address, to cap what one address can hold open.
@@ -75,17 +78,26 @@ impl HttpState {
         signer: LinkSigner,
         revoked: Revocations,
         clones: CloneRoutes,
+        clone_links: Option<Arc<clone_links::CloneLinks>>,
         settings: HttpSettings,
     ) -> Arc<HttpState> {
         let metrics = streamer.metrics.clone();
         let main = Arc::new(Served { streamer, signer, revoked });
-        Arc::new(HttpState { main, clones, metrics, settings, streams_per_ip: Mutex::default() })
+        Arc::new(HttpState { main, clones, clone_links, metrics, settings, streams_per_ip: Mutex::default() })
     }
 
-    /// The bot whose links `token` is one of: a clone's when it names one that runs, else the
-    /// main bot's (whose signer then refuses a token of a clone that is not running).
-    pub fn served_for(&self, token: &str) -> Arc<Served> {
-        LinkSigner::clone_of(token).and_then(|bot| self.clones.get(bot)).unwrap_or_else(|| self.main.clone())
+    /// The bot whose links `token` is one of: a clone's when it names one that runs (here, or
+    /// on a stream node, logged in on demand), else the main bot's (whose signer then refuses a
+    /// token of a clone that is not running).
+    pub async fn served_for(&self, token: &str) -> Arc<Served> {
+        let Some(bot) = LinkSigner::clone_of(token) else { return self.main.clone() };
+        if let Some(s) = self.clones.get(bot) {
+            return s;
+        }
+        match &self.clone_links {
+            Some(links) => links.served(bot).await.unwrap_or_else(|| self.main.clone()),
+            None => self.main.clone(),
+        }
     }
 }
 

@@ -113,7 +113,7 @@ pub async fn handle(
 /// The link's bot and file, or the answer its token or file deserve (a revoked link: 410,
 /// checked once here, not per chunk).
 pub async fn resolve(st: &HttpState, token: &str) -> Result<(Arc<Served>, LinkTarget, Arc<FileProps>), Response> {
-    let served = st.served_for(token);
+    let served = st.served_for(token).await;
     let target = verify(&served.signer, token).map_err(link_error)?;
     match served.revoked.is_revoked(target.message_id).await {
         Ok(false) => {}
