@@ -159,6 +159,23 @@ async fn a_wake_up_cannot_reach_the_bin_channel() {
     granted.stop().await;
 }
 
+/// A wake-up's sends are keyed by its stored job: a wake-up that sent and then failed is retried
+/// as the same job, and what it sent the first time does not reach the chat again (Telegram
+/// refuses the reused random id; the plugin is told it was sent already).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retried_wake_up_does_not_send_twice() {
+    logs::capture();
+    let host = host_with(|c, _| mallory(c, &["schedule", "telegram", "kv"])).await;
+    let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
+    assert_eq!(host.ask(&format!("/m_wake send-then-fail {user}")).await.text, "scheduled");
+    expect(h, bot, user, "the retry's own message", |m| m.text == "mallory tried again").await;
+    let sent = h.messages_from(bot, user).iter().filter(|m| m.text == "mallory was here").count();
+    assert_eq!(sent, 1, "the first try's message arrived once, though the wake-up ran twice");
+    assert!(logs::wait_logged("send-then-fail: Ok(").await, "the first try sent");
+    assert!(logs::wait_logged("sent already, by an interrupted earlier try").await, "the retry was told");
+    host.stop().await;
+}
+
 /// 3. A plugin is who its file is: a file declaring someone else's name is refused; a
 /// third-party build under a first-party name gets no first-party grants.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -284,7 +301,11 @@ async fn a_guest_looping_on_imports_is_stopped_and_logged_once() {
     let host = host_with(|c, _| mallory(c, &[])).await;
     assert_eq!(host.ask("/m_loop").await.text, "Sorry, that did not work. The problem was logged.");
     assert!(logs::logged("ran out of fuel") || logs::logged("used more than"), "the limit is named in the log");
-    assert_eq!(logs::lines_with(&["not granted", "mallory", "\"kv\""]), 1, "one line for thousands of denials");
+    assert_eq!(
+        logs::lines_with(&["called an import it was not granted", "mallory", "\"kv\""]),
+        1,
+        "one line for thousands of denials"
+    );
     host.stop().await;
 }
 

@@ -7,6 +7,7 @@ use super::UpdateContext;
 use crate::plugins::bindings::types::{Action, MessageRef, Outgoing, Permission};
 use crate::plugins::{Loaded, markup};
 use crate::telegram::outbox::{Actor, OutboxError, PluginActor};
+use crate::telegram::send_key::{SendKeys, text_send};
 
 /// Where the event happened, for actions that refer to it.
 pub struct Origin<'a> {
@@ -14,6 +15,8 @@ pub struct Origin<'a> {
     pub chat_id: Option<i64>,
     pub message_id: i32,
     pub callback: Option<&'a grammers_client::update::CallbackQuery>,
+    /// The stored job, for a wake-up: its sends are keyed by it (see `telegram::send_key`).
+    pub job: Option<crate::plugins::JobKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +52,8 @@ pub async fn carry_out(
     let mut answered = false;
     // What was sent, for the plugins that follow up on replies (auto-delete).
     let mut sent = Vec::new();
+    // A wake-up's sends are keyed by its job (see `telegram::send_key`).
+    let mut keys = origin.job.map(|j| SendKeys::new(name, (j.id, j.created_ms)));
     for action in actions {
         match action {
             Action::Reply(o) => {
@@ -63,7 +68,8 @@ pub async fn carry_out(
                 }
             }
             Action::Send((chat, o)) => {
-                let draft = markup::draft(tags, name, &o).map_err(ActionError::Invalid)?;
+                let mut draft = markup::draft(tags, name, &o).map_err(ActionError::Invalid)?;
+                draft.key = keys.as_mut().map(|k| k.next(&text_send(chat, &o.text)));
                 for id in ctx.outbox.send(who, chat, draft).await? {
                     sent.push(MessageRef { chat_id: chat, message_id: id });
                 }

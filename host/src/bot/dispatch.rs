@@ -145,8 +145,14 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
                 message_id: m.id(),
                 text: m.text().to_string(),
             });
-            call_plugin(ctx, p, event, Origin { chat_id: Some(chat), message_id: m.id(), callback: None }, Some(m))
-                .await;
+            call_plugin(
+                ctx,
+                p,
+                event,
+                Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None },
+                Some(m),
+            )
+            .await;
         }
         return !wanting.is_empty();
     };
@@ -210,7 +216,14 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
         is_admin: admin,
         reply_to,
     });
-    call_plugin(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id: m.id(), callback: None }, Some(m)).await;
+    call_plugin(
+        ctx,
+        &plugin,
+        event,
+        Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None },
+        Some(m),
+    )
+    .await;
     true
 }
 
@@ -239,7 +252,8 @@ pub async fn on_callback(ctx: &UpdateContext, q: &CallbackQuery) {
         data: rest,
         is_admin: ctx.is_admin(user),
     });
-    call_plugin(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id, callback: Some(q) }, None).await;
+    call_plugin(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id, callback: Some(q), job: None }, None)
+        .await;
 }
 
 async fn plugins_command(ctx: &UpdateContext, m: &Message, args: &str) {

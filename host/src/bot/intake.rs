@@ -152,7 +152,7 @@ async fn to_plugins(ctx: &UpdateContext, m: &Message, bin_message: i32, links: L
     };
     let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
-    let origin = || Origin { chat_id: Some(chat), message_id: m.id(), callback: None };
+    let origin = || Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None };
     let received = FileReceived {
         chat_id: chat,
         user_id: user,
@@ -207,7 +207,7 @@ async fn builtin_reply(
         Button::url("⬇️ Download", &links.download),
     ]]);
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
-    let draft = Draft { text: text.clone(), markup: Some(buttons), reply_to: Some(m.id()) };
+    let draft = Draft { text: text.clone(), markup: Some(buttons), reply_to: Some(m.id()), key: None };
     match ctx.outbox.send(Actor::Host, chat, draft).await {
         // Telegram refuses URL buttons to some hosts (a bare IP, localhost): the links are in
         // the text anyway.

@@ -88,9 +88,10 @@ async fn deliver(ctx: &UpdateContext, job: &Job) {
         None => Err("its plugin is not loaded".to_string()),
         Some(plugin) => {
             let event = Event::WakeUp(WakeUp { payload: job.payload.clone(), due_ms: job.due_ms.max(0) as u64 });
-            match host.wake(&plugin, &event, JobKey { id: job.id, due_ms: job.due_ms }).await {
+            let key = JobKey { id: job.id, created_ms: job.created_ms };
+            match host.wake(&plugin, &event, key).await {
                 Ok(actions) => {
-                    let origin = Origin { chat_id: None, message_id: 0, callback: None };
+                    let origin = Origin { chat_id: None, message_id: 0, callback: None, job: Some(key) };
                     if let Err(e) = super::actions::carry_out(ctx, &plugin, &origin, actions).await {
                         // The plugin did its part; a message that cannot be sent is not retried.
                         tracing::warn!(plugin = %job.plugin, "wake-up actions failed: {e}");

@@ -14,12 +14,12 @@ pub struct CallScope {
     pub job: Option<JobKey>,
 }
 
-/// A wake-up's stored job: delivered again after a crash or a hand-over, it is the same job, so
-/// sends made for it can be made idempotent (see `telegram::outbox::SendKey`).
+/// A wake-up's stored job: delivered again after a crash, a hand-over or a failure, it is the
+/// same job, so sends made for it can be made idempotent (see `telegram::send_key`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JobKey {
     pub id: i64,
-    pub due_ms: i64,
+    pub created_ms: i64,
 }
 
 impl CallScope {

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -16,7 +15,7 @@ use super::grants::Grants;
 use super::guest_clock::GuestClock;
 pub use super::scope::CallScope;
 use super::services::ImportServices;
-use crate::telegram::outbox::SendKey;
+use crate::telegram::send_key::{SendKey, SendKeys};
 
 /// Bytes of stdout/stderr kept per call (a guest's panic message is well within).
 pub const OUTPUT_CAPTURE: usize = 16 * 1024;
@@ -77,8 +76,8 @@ pub struct PluginState {
     pub limits: CallLimiter,
     /// Guest execution time of this call (time in imports excluded).
     pub clock: Arc<GuestClock>,
-    /// How often this call made each keyed send so far (see `send_key`).
-    sends: std::collections::HashMap<[u8; 32], u32>,
+    /// A wake-up's send keys (see `send_key`).
+    sends: Option<SendKeys>,
     wasi: WasiCtx,
     table: ResourceTable,
     pub stdout: MemoryOutputPipe,
@@ -109,7 +108,7 @@ impl PluginState {
             services,
             limits: CallLimiter::new(memory_bytes as usize),
             clock: Arc::new(GuestClock::default()),
-            sends: Default::default(),
+            sends: scope.job.map(|j| SendKeys::new(plugin, (j.id, j.created_ms))),
             wasi,
             table: ResourceTable::new(),
             stdout,
@@ -121,23 +120,8 @@ impl PluginState {
     /// same send again — delivered again after a crash or on the standby that took over — gets
     /// the same key, so Telegram refuses the copy; the same send twice within one delivery is
     /// counted apart and goes out twice, as the plugin asked.
-    pub fn send_key(&mut self, what: &[&[u8]]) -> Option<SendKey> {
-        let job = self.scope.job?;
-        let mut h = Sha256::new();
-        h.update(b"beamgram send key\0");
-        h.update(self.plugin.as_bytes());
-        h.update(job.id.to_be_bytes());
-        h.update(job.due_ms.to_be_bytes());
-        for part in what {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part);
-        }
-        let send: [u8; 32] = h.finalize_reset().into();
-        let n = self.sends.entry(send).or_insert(0);
-        *n += 1;
-        h.update(send);
-        h.update(n.to_be_bytes());
-        Some(SendKey(h.finalize().into()))
+    pub fn send_key(&mut self, what: &[impl AsRef<[u8]>]) -> Option<SendKey> {
+        self.sends.as_mut().map(|keys| keys.next(what))
     }
 
     /// The capability check every import makes first. Denials are logged once per plugin a

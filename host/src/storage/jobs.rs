@@ -15,6 +15,9 @@ pub struct Job {
     pub due_ms: i64,
     pub payload: String,
     pub attempts: i64,
+    /// When it was scheduled: with the id, what tells this job from any other, ever (a retry
+    /// moves `due_ms`, not this).
+    pub created_ms: i64,
 }
 
 fn job(r: &Row) -> Result<Job, sqlx::Error> {
@@ -24,6 +27,7 @@ fn job(r: &Row) -> Result<Job, sqlx::Error> {
         due_ms: r.int("due_ms")?,
         payload: r.text("payload")?,
         attempts: r.int("attempts")?,
+        created_ms: r.int("created_ms")?,
     })
 }
 

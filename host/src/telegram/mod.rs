@@ -3,6 +3,7 @@
 
 pub mod outbox;
 pub mod pacer;
+pub mod send_key;
 pub mod session;
 
 use std::sync::Arc;

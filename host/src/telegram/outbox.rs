@@ -15,20 +15,23 @@ use std::sync::Arc;
 use grammers_client::message::{InputMessage, ReplyMarkup};
 use grammers_client::{Client, InvocationError, tl};
 use grammers_session::types::{PeerAuth, PeerId, PeerRef};
-use sha2::{Digest, Sha256};
 
 use super::pacer::Pacer;
+use super::send_key;
+pub use super::send_key::SendKey;
 use crate::storage::Store;
 
 /// Telegram's limit on a message's text, in UTF-16 code units.
 pub const MAX_TEXT: usize = 4096;
 
-/// A message to send: text, optional buttons (on the last part), optional reply (on the first).
+/// A message to send: text, optional buttons (on the last part), optional reply (on the first),
+/// and for a wake-up's sends the key that makes them idempotent.
 #[derive(Default)]
 pub struct Draft {
     pub text: String,
     pub markup: Option<ReplyMarkup>,
     pub reply_to: Option<i32>,
+    pub key: Option<SendKey>,
 }
 
 impl Draft {
@@ -82,21 +85,6 @@ pub struct Forward {
     pub to: i64,
     pub drop_author: bool,
     pub key: Option<SendKey>,
-}
-
-/// Makes a send idempotent: its Telegram `random_id`s derive from the key, and Telegram refuses a
-/// second message with a random id the bot used before (`RANDOM_ID_DUPLICATE`). A wake-up
-/// delivered again after a crash, or by the standby that took over, repeats its sends under the
-/// same keys, so nobody gets a message twice and nobody is skipped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SendKey(pub [u8; 32]);
-
-impl SendKey {
-    /// The random id of the `i`-th message of the send.
-    pub fn random_id(&self, i: usize) -> i64 {
-        let d = Sha256::new().chain_update(self.0).chain_update((i as u64).to_be_bytes()).finalize();
-        i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
-    }
 }
 
 /// Every Telegram call in here is boxed: grammers' call futures are tens of KB, and unboxed they
@@ -190,16 +178,21 @@ impl Outbox {
         let last = parts.len() - 1;
         let mut ids = Vec::with_capacity(parts.len());
         for (i, part) in parts.into_iter().enumerate() {
-            let mut m = InputMessage::new().text(part);
-            if i == 0 {
-                m = m.reply_to(draft.reply_to);
-            }
-            if i == last
-                && let Some(k) = &draft.markup
-            {
-                m = m.reply_markup(ReplyMarkup { raw: k.raw.clone() });
-            }
+            let reply_to = draft.reply_to.filter(|_| i == 0);
+            let markup = draft.markup.as_ref().filter(|_| i == last).map(|k| k.raw.clone());
             self.pacer.ready(chat).await;
+            if let Some(key) = &draft.key {
+                let sent = Box::pin(send_key::send(&self.client, to, part, reply_to, markup, key.random_id(i))).await;
+                match self.noted(chat, sent).await? {
+                    Some(id) => ids.push(id),
+                    None => tracing::info!(chat, "not sent again: an interrupted earlier try of this wake-up sent it"),
+                }
+                continue;
+            }
+            let mut m = InputMessage::new().text(part).reply_to(reply_to);
+            if let Some(raw) = markup {
+                m = m.reply_markup(ReplyMarkup { raw });
+            }
             let sent = Box::pin(self.client.send_message(to, m)).await;
             ids.push(self.noted(chat, sent).await?.id());
         }
@@ -264,8 +257,8 @@ impl Outbox {
         self.pacer.ready(to).await;
         let r = Box::pin(self.client.invoke(&request)).await;
         if key.is_some()
-            && let Err(InvocationError::Rpc(e)) = &r
-            && e.name == "RANDOM_ID_DUPLICATE"
+            && let Err(e) = &r
+            && send_key::is_duplicate(e)
         {
             tracing::info!(chat = to, "not sent again: an interrupted earlier try of this wake-up sent it");
             return Ok(Vec::new());

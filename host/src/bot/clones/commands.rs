@@ -118,7 +118,7 @@ async fn create(ctx: &UpdateContext, m: &Message, clones: &Arc<Clones>, user: i6
                 rec.username
             );
             let button = Button::url(format!("Open @{}", rec.username), format!("https://t.me/{}", rec.username));
-            let draft = Draft { text, markup: Some(ReplyMarkup::from_buttons(&[vec![button]])), reply_to: None };
+            let draft = Draft { text, markup: Some(ReplyMarkup::from_buttons(&[vec![button]])), ..Draft::default() };
             if let Err(e) = ctx.outbox.send(Actor::Host, chat, draft).await {
                 tracing::warn!("could not confirm a clone: {e}");
                 ctx.say(chat, Draft::text(format!("✅ Your bot @{} is running.", rec.username))).await;

@@ -11,7 +11,8 @@ use crate::plugins::grants::Grants;
 use crate::plugins::markup;
 use crate::plugins::services::BotImports;
 use crate::plugins::state::{CallScope, PluginState};
-use crate::telegram::outbox::{Actor, Forward, OutboxError, PluginActor, SendKey};
+use crate::telegram::outbox::{Actor, Draft, Forward, OutboxError, PluginActor, SendKey};
+use crate::telegram::send_key::text_send;
 
 /// A chat id to read from; 0 and malformed ids are not chats.
 pub fn peer(chat_id: i64) -> Result<PeerRef, HostError> {
@@ -111,10 +112,13 @@ impl ImportCall {
         markup::draft(&self.services.tags, &self.plugin, message).map_err(HostError::Limit)
     }
 
-    async fn send(&self, chat_id: i64, message: Outgoing) -> Result<i32, HostError> {
-        let draft = self.draft(&message)?;
+    async fn send(&self, chat_id: i64, message: Outgoing, key: Option<SendKey>) -> Result<i32, HostError> {
+        let draft = Draft { key, ..self.draft(&message)? };
         let ids = self.bot()?.outbox.send(self.actor(), chat_id, draft).await.map_err(outbox_error)?;
-        ids.last().copied().ok_or_else(|| HostError::Failed("nothing was sent".into()))
+        ids.last().copied().ok_or_else(|| match key {
+            Some(_) => HostError::Failed("sent already, by an interrupted earlier try of this wake-up".into()),
+            None => HostError::Failed("nothing was sent".into()),
+        })
     }
 
     async fn forward(
@@ -188,7 +192,8 @@ impl Host for PluginState {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
-        Ok(call.send(chat_id, message).await)
+        let key = self.send_key(&text_send(chat_id, &message.text));
+        Ok(call.send(chat_id, message, key).await)
     }
 
     async fn edit_message(&mut self, target: MessageRef, message: Outgoing) -> wasmtime::Result<Result<(), HostError>> {

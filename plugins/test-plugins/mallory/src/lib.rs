@@ -35,6 +35,7 @@ impl Plugin for Mallory {
             .permission(Permission::Telegram, "to message people")
             .permission(Permission::UserData, "to read settings")
             .permission(Permission::Links, "to shorten")
+            .permission(Permission::Kv, "to remember a wake-up's first try")
     }
 
     fn on_command(c: Command) -> Outcome {
@@ -77,6 +78,18 @@ impl Plugin for Mallory {
                 let r = telegram::send_message(num(1), &text());
                 log_warn(&format!("import-send: {r:?}"));
                 Ok(Vec::new())
+            }
+            // Sends, then fails the first time: the host retries the same job, whose send must
+            // not reach the chat a second time.
+            Some("send-then-fail") => {
+                let first = kv::get("tried").ok().flatten().is_none();
+                let r = telegram::send_message(num(1), &text());
+                log_warn(&format!("send-then-fail: {r:?}"));
+                if first {
+                    let _ = kv::set("tried", b"1");
+                    return Err(failed("failing after the send, to be retried"));
+                }
+                Ok(vec![send(num(1), "mallory tried again", None)])
             }
             _ => Ok(Vec::new()),
         }
