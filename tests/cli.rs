@@ -144,36 +144,18 @@ fn the_release_folder_runs_the_demo_from_an_empty_directory_without_a_toolchain(
     let empty = temp_dir("dist-run");
     let nothing = empty.join("empty-path");
     std::fs::create_dir_all(&nothing).expect("an empty PATH folder");
-    let mut child = Command::new(dist.join("beamgram"))
-        .args(["demo", "--port", "0"])
-        .current_dir(&empty)
-        .env_clear()
-        .env("PATH", &nothing)
-        .env("HOME", &empty)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dist/beamgram starts");
-    let mut out = Lines::of(child.stdout.take().expect("stdout"));
-    let mut err = Lines::of(child.stderr.take().expect("stderr"));
-    let url = demo_answer(&mut out);
-    fetch_sample(&url);
-    sigterm(&child);
-    let status = wait_exit(&mut child, Duration::from_secs(20));
-    let log = err.rest();
-    assert!(status.success(), "exit status {status:?}; stderr:\n{log}");
+    let mut demo = Command::new(dist.join("beamgram"));
+    demo.current_dir(&empty).env_clear().env("PATH", &nothing).env("HOME", &empty);
+    let log = demo_answers_and_stops(demo);
     assert!(log.contains("plugin loaded") && log.contains("file-info"), "plugins came from dist/plugins:\n{log}");
-    out.wait_for("demo stopped.", Duration::from_secs(2));
     let _ = std::fs::remove_dir_all(empty);
 }
 
-#[test]
-fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
-    // From the top of the repository, as `just demo` runs it: the first-party plugins in
-    // plugins/dist answer.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut child = beamgram(&["demo", "--port", "0"])
-        .current_dir(&root)
+/// Runs `beamgram demo` as `command` says, checks its answer and its link, stops it with
+/// SIGTERM and checks it stopped cleanly; its log.
+fn demo_answers_and_stops(mut command: Command) -> String {
+    let mut child = command
+        .args(["demo", "--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -184,9 +166,21 @@ fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
     fetch_sample(&url);
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(20));
-    assert!(status.success(), "exit status {status:?}; stderr:\n{}", err.rest());
+    let log = err.rest();
+    assert!(status.success(), "exit status {status:?}; stderr:\n{log}");
     out.wait_for("demo stopped.", Duration::from_secs(2));
-    assert!(err.rest().contains("SIGTERM received"));
+    log
+}
+
+#[test]
+fn demo_prints_the_bots_reply_and_stops_cleanly_on_sigterm() {
+    // From the top of the repository, as `just demo` runs it: the first-party plugins in
+    // plugins/dist answer.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut demo = beamgram(&[]);
+    demo.current_dir(&root);
+    let log = demo_answers_and_stops(demo);
+    assert!(log.contains("SIGTERM received"), "{log}");
 }
 
 #[test]

@@ -23,14 +23,7 @@ fn setup(w: &SimSetup, name: &str, extra: &str) -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("beamgram-durable-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let plugins = dir.join("plugins");
-    std::fs::create_dir_all(&plugins).expect("dir");
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/dist");
-    for p in ["start", "file-info", "auto-delete", "verify", "admin"] {
-        let from = dist.join(format!("{}.wasm", p.replace('-', "_")));
-        assert!(from.exists(), "{} is missing: run `just plugins`", from.display());
-        std::fs::copy(&from, plugins.join(format!("{p}.wasm"))).expect("copy");
-    }
-    std::fs::copy(dist.join("first-party.sha256"), plugins.join("first-party.sha256")).expect("copy the manifest");
+    common::staging::first_party_into(&plugins, &["start", "file-info", "auto-delete", "verify", "admin"]);
     let config = format!(
         "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
          [http]\nbind = \"127.0.0.1\"\nport = 0\n\n[storage]\ndata_dir = \"{data}\"\n\n\

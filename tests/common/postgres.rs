@@ -34,11 +34,7 @@ pub fn shared_config(w: &SimSetup, dir: &Path, database_url: &str, http_extra: &
     let plugin_dir = dir.join("plugins");
     std::fs::create_dir_all(&plugin_dir).expect("plugin dir");
     if !plugins.is_empty() {
-        for p in plugins {
-            std::fs::copy(super::staging::dist(p), plugin_dir.join(format!("{p}.wasm"))).expect("copy plugin");
-        }
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/dist/first-party.sha256");
-        std::fs::copy(manifest, plugin_dir.join("first-party.sha256")).expect("copy the manifest");
+        super::staging::first_party_into(&plugin_dir, plugins);
     }
     let text = format!(
         "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\

@@ -32,10 +32,15 @@ pub fn deploy(dir: &Path, from: &Path, as_name: &str) {
 /// First-party plugins in the host's plugin folder, with the manifest that gives them their
 /// default grants.
 pub fn with_first_party(c: &mut Config, names: &[&str]) {
-    std::fs::create_dir_all(&c.plugins.dir).expect("plugin dir");
+    first_party_into(&c.plugins.dir, names);
+}
+
+/// First-party plugins (`file-info` as `file-info.wasm`) and their manifest in `dir`.
+pub fn first_party_into(dir: &Path, names: &[&str]) {
+    std::fs::create_dir_all(dir).expect("plugin dir");
     for n in names {
-        std::fs::copy(dist(n), c.plugins.dir.join(format!("{n}.wasm"))).expect("copy plugin");
+        std::fs::copy(dist(n), dir.join(format!("{n}.wasm"))).expect("copy plugin");
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/dist/first-party.sha256");
-    std::fs::copy(manifest, c.plugins.dir.join("first-party.sha256")).expect("copy the first-party manifest");
+    std::fs::copy(manifest, dir.join("first-party.sha256")).expect("copy the first-party manifest");
 }
