@@ -141,6 +141,13 @@ async fn a_stream_process_serves_a_clone_s_links_until_the_clone_is_stopped() {
     assert!(status.success(), "the stream node serves the clone's link:\n{}", s.log());
     assert!(body == want, "byte-exact");
     assert!(s.log().contains("serving the clone's links"), "{}", s.log());
+    // Tokens naming made-up clones are refused, and do not disturb the real one.
+    for made_up in ["999999.AAAAAgAAAAAHnukJbWUjvVU0aGp", &format!("{clone}.AAAAAgAAAAAHnukJbWUjvVU0aGq")] {
+        let code = common::host::status_of(&["-s", &format!("{base}/stream/{made_up}/x.mp4")]).await;
+        assert!((400..500).contains(&code), "{made_up}: {code}");
+    }
+    let (status, body) = common::host::curl(&["-sf", &format!("{base}{path}")]).await;
+    assert!(status.success() && body == want, "still served");
 
     h.send_text(owner, main, "/clone stop").expect("send");
     expect(h, main, owner, "stopped", |m| m.text.starts_with("⏹")).await;
