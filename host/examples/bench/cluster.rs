@@ -159,6 +159,61 @@ async fn viewers(balancer: &str, paths: &[String]) -> f64 {
     bytes as f64 / started.elapsed().as_secs_f64() / MB
 }
 
+/// One measured phase.
+struct Phase {
+    rate: f64,
+    /// CPU seconds of the stream nodes and of the simulator, and how busy the machine was.
+    nodes_cpu: f64,
+    sim_cpu: f64,
+    busy: f64,
+    /// Files each node served, "a/b".
+    split: String,
+}
+
+impl Phase {
+    fn line(&self, what: &str, connections: f64, versus: Option<&Phase>) -> String {
+        let cap = connections * CAP as f64 / MB;
+        let ratio = versus.map(|v| format!(" = {:.2}x one node", self.rate / v.rate)).unwrap_or_default();
+        format!(
+            "  {what}: {:6.1} MB/s = {:3.0} % of the cap of their {connections} connections, files per node {} \
+             (CPU s: nodes {:.1}, simulator {:.1}; machine {:.0} % busy){ratio}",
+            self.rate,
+            self.rate / cap * 100.0,
+            self.split,
+            self.nodes_cpu,
+            self.sim_cpu,
+            self.busy * 100.0
+        )
+    }
+}
+
+/// Eight viewers of `paths` through `balancer` at once, measured.
+async fn measure(balancer: &str, paths: &[String], nodes: &[StreamNode], sim: u32) -> Phase {
+    let served0: Vec<f64> = nodes.iter().map(|n| streamed(n.port)).collect();
+    let sim = sim.to_string();
+    let (cpu0, sim0, machine0) = (children_cpu(nodes), super::cpu_seconds_of(&sim), machine_ticks());
+    let rate = viewers(balancer, paths).await;
+    let machine1 = machine_ticks();
+    let file = (FILE_MIB * MIB) as f64;
+    let split: Vec<String> =
+        nodes.iter().zip(&served0).map(|(n, before)| format!("{:.0}", (streamed(n.port) - before) / file)).collect();
+    Phase {
+        rate,
+        nodes_cpu: children_cpu(nodes) - cpu0,
+        sim_cpu: super::cpu_seconds_of(&sim) - sim0,
+        busy: (machine1.0 - machine0.0) as f64 / (machine1.1 - machine0.1).max(1) as f64,
+        split: split.join("/"),
+    }
+}
+
+/// The node (index into `nodes`) the balancer sends `path` to: the one whose byte count moves
+/// when one byte of it is asked for.
+async fn node_of(balancer: &str, path: &str, nodes: &[StreamNode]) -> Option<usize> {
+    let before: Vec<f64> = nodes.iter().map(|n| streamed(n.port)).collect();
+    let _ = get(balancer, path, Some((0, 0)), true).await;
+    nodes.iter().zip(&before).position(|(n, b)| streamed(n.port) > *b)
+}
+
 pub async fn run() {
     let (Some(url), Some(nginx)) = (schema().await, nginx()) else {
         println!("\ncluster: skipped (needs PostgreSQL on 127.0.0.1:5432 or BEAMGRAM_TEST_POSTGRES, and nginx)");
@@ -173,44 +228,92 @@ pub async fn run() {
     .await;
     let sim = tokio::task::block_in_place(|| b.ask("address"));
     let bin: i64 = tokio::task::block_in_place(|| b.ask("bin")).parse().expect("bin");
-    let mut paths = Vec::new();
-    for i in 0..VIEWERS {
-        paths.push(b.file(FILE_MIB * MIB, 500 + i as u64).await);
+    // Every phase reads files no node has read before (a node's chunk cache would flatter
+    // it): eight for one node, eight for two as the balancer hashes them, and from sixteen
+    // more, eight that it happens to split evenly (the nodes' capacity apart from the hash's luck).
+    let mut pool = Vec::new();
+    for i in 0..4 * VIEWERS {
+        pool.push(b.file(FILE_MIB * MIB, 500 + i as u64).await);
     }
+    let (for_one, rest) = pool.split_at(VIEWERS);
+    let (as_hashed, candidates) = rest.split_at(VIEWERS);
     let nodes = [StreamNode::start(&sim, bin, &url, "s1"), StreamNode::start(&sim, bin, &url, "s2")];
     b.shape();
-    let mut results = Vec::new();
-    for n in [1, 2] {
-        let listen = free_port();
-        let ports: Vec<u16> = nodes[..n].iter().map(|s| s.port).collect();
-        let lb = Nginx::start(&nginx, listen, &ports);
-        let balancer = format!("127.0.0.1:{listen}");
-        // Up, and every node's Telegram connections warm (one small range per file).
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        for p in &paths {
-            let _ = get(&balancer, p, Some((0, 0)), true).await;
-        }
-        let cpu0 = children_cpu(&nodes);
-        let rate = viewers(&balancer, &paths).await;
-        results.push((rate, children_cpu(&nodes) - cpu0));
-        drop(lb);
+    let child = b.child.id();
+
+    let listen = free_port();
+    let lb = Nginx::start(&nginx, listen, &[nodes[0].port, nodes[1].port]);
+    let balancer = format!("127.0.0.1:{listen}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Where each file goes (the one byte asked for also warms both nodes' connections).
+    for p in as_hashed {
+        let _ = get(&balancer, p, Some((0, 0)), true).await;
     }
-    let (one, two) = (results[0], results[1]);
+    let mut on = [Vec::new(), Vec::new()];
+    for p in candidates {
+        if let Some(i) = node_of(&balancer, p, &nodes).await {
+            on[i].push(p.clone());
+        }
+    }
+    let even: Vec<String> = on.iter().flat_map(|files| files.iter().take(VIEWERS / 2).cloned()).collect();
+    let two_hashed = measure(&balancer, as_hashed, &nodes, child).await;
+    let two_even = if even.len() == VIEWERS { Some(measure(&balancer, &even, &nodes, child).await) } else { None };
+    drop(lb);
+
+    let listen = free_port();
+    let lb = Nginx::start(&nginx, listen, &[nodes[0].port]);
+    let balancer = format!("127.0.0.1:{listen}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for p in for_one {
+        let _ = get(&balancer, p, Some((0, 0)), true).await;
+    }
+    let one = measure(&balancer, for_one, &nodes[..1], child).await;
+    drop(lb);
+
     println!(
         "\ncluster: {VIEWERS} viewers of {VIEWERS} different {FILE_MIB} MiB files through nginx, stream nodes on PostgreSQL \
-         ({} ms round trip, {} MB/s per Telegram connection):",
+         ({} ms round trip, {} MB/s per Telegram connection, 4 connections per node):",
         RTT.as_millis(),
         CAP as f64 / MB
     );
-    println!("  1 stream node:  {:6.1} MB/s ({:.1} CPU s in the stream nodes)", one.0, one.1);
-    println!(
-        "  2 stream nodes: {:6.1} MB/s ({:.1} CPU s in the stream nodes) = {:.2}x one node",
-        two.0,
-        two.1,
-        two.0 / one.0
-    );
+    println!("{}", one.line("1 stream node ", 4.0, None));
+    println!("{}", two_hashed.line("2 stream nodes", 8.0, Some(&one)));
+    match &two_even {
+        Some(p) => println!("{}", p.line("2, files even ", 8.0, Some(&one))),
+        None => println!(
+            "  (of {} more files, too few went to one node: {}/{})",
+            candidates.len(),
+            on[0].len(),
+            on[1].len()
+        ),
+    }
     drop(nodes);
     b.stop().await;
+}
+
+/// The whole machine's (busy, total) CPU ticks so far: what else on these cores (the simulator,
+/// nginx, the viewers) leaves the stream nodes.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<u64> =
+        stat.lines().next().unwrap_or("").split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    let total: u64 = ticks.iter().take(8).sum();
+    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+/// Bytes a stream node has sent to viewers so far (its `/metrics`).
+fn streamed(port: u16) -> f64 {
+    use std::io::Read;
+    let mut body = String::new();
+    if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+        let _ = s.write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n");
+        let _ = s.read_to_string(&mut body);
+    }
+    body.lines()
+        .find_map(|l| l.strip_prefix("beamgram_bytes_streamed_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// CPU seconds the stream node processes used so far.

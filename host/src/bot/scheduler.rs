@@ -4,7 +4,7 @@
 //! restart delivers it late, never not; a failing job is retried with backoff, then dropped.
 //! A job delivered again (after a `kill -9`, or by the standby that took over) is the same job:
 //! the sends it makes carry keys derived from it, so the copies Telegram already has are not
-//! made twice (`telegram::outbox::SendKey`).
+//! made twice (`telegram::send_key`).
 
 use std::collections::HashSet;
 use std::future::Future;

@@ -17,8 +17,7 @@ use grammers_client::{Client, InvocationError, tl};
 use grammers_session::types::{PeerAuth, PeerId, PeerRef};
 
 use super::pacer::Pacer;
-use super::send_key;
-pub use super::send_key::SendKey;
+use super::send_key::{self, SendKey};
 use crate::storage::Store;
 
 /// Telegram's limit on a message's text, in UTF-16 code units.

@@ -11,8 +11,8 @@ use crate::plugins::grants::Grants;
 use crate::plugins::markup;
 use crate::plugins::services::BotImports;
 use crate::plugins::state::{CallScope, PluginState};
-use crate::telegram::outbox::{Actor, Draft, Forward, OutboxError, PluginActor, SendKey};
-use crate::telegram::send_key::text_send;
+use crate::telegram::outbox::{Actor, Draft, Forward, OutboxError, PluginActor};
+use crate::telegram::send_key::{SendKey, text_send};
 
 /// A chat id to read from; 0 and malformed ids are not chats.
 pub fn peer(chat_id: i64) -> Result<PeerRef, HostError> {
