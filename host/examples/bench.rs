@@ -66,6 +66,11 @@ async fn start(adjust: impl FnOnce(&mut Config)) -> Bench {
     c.http.max_streams_per_ip = 5000;
     c.http.max_connections_per_ip = 5000;
     c.http.max_connections = 5000;
+    // The bench's one user sends dozens of files in a row, each copied to the bin channel: the
+    // per-user rate and the per-chat send pace (what Telegram asks of real bots) are not measured.
+    c.access.user_burst = 10_000;
+    c.access.user_per_minute = 10_000;
+    c.telegram.send_interval_ms = 0;
     c.storage.data_dir = std::env::temp_dir().join(format!("beamgram-bench-{}-{}", std::process::id(), rand_u32()));
     c.plugins.dir = c.storage.data_dir.join("no-plugins");
     adjust(&mut c);
