@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use beamgram_sim::{AccountId, FileSpec, LinkProfile, SeenButton, SimHandle};

@@ -71,3 +71,13 @@ impl Bot {
         let _ = self.child.wait();
     }
 }
+
+impl Drop for Bot {
+    /// A test that fails half-way leaves no process behind.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
