@@ -86,7 +86,9 @@ async fn misbehaving_plugins_fail_alone() {
     assert_eq!(host.ask("/hello").await.text, "hello v1, world");
 
     assert_eq!(host.ask("/spin").await.text, sorry);
-    assert!(logged("used more than"), "the CPU limit is named in the log");
+    // Whichever of the CPU limit's two gauges runs out first (the guest clock, checked at each
+    // epoch tick, or the fuel when a loaded machine delays the ticks) is named.
+    assert!(logged("used more than") || logged("ran out of fuel"), "the CPU limit is named in the log");
     assert_eq!(host.ask("/hello").await.text, "hello v1, world");
 
     assert_eq!(host.ask("/hog").await.text, sorry);

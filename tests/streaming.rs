@@ -361,76 +361,6 @@ async fn a_stream_that_cannot_continue_fails_loudly() {
     host.stop().await;
 }
 
-/// The player page in headless Chromium (driven through chromedriver's WebDriver API with
-/// curl): the video element loads metadata from beamgram. A screenshot is kept as an artifact.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn player_page_loads_in_headless_chromium() {
-    if !tool("curl", "curl") || !tool("chromedriver", "chromium-driver") || !tool("chromium", "chromium") {
-        return;
-    }
-    let host = host().await;
-    let sample = beamgram_cli::demo::SAMPLE_VIDEO.to_vec();
-    let spec = FileSpec {
-        name: "sample.mp4".into(),
-        mime: "video/mp4".into(),
-        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
-        content: Content::Bytes(sample.into()),
-        dc: 2,
-    };
-    let links = host.send(spec).await;
-    let port = 9515 + (std::process::id() % 1000) as u16;
-    let mut driver = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("chromedriver");
-    let wd = format!("http://127.0.0.1:{port}");
-    let mut session = serde_json::Value::Null;
-    let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-        format!("--user-data-dir={}", temp_file("chromium-profile").display())
-    ]}}}});
-    eventually(Duration::from_secs(10), async || {
-        session = webdriver(&wd, "/session", caps.clone()).await;
-        session["value"]["sessionId"].is_string()
-    })
-    .await;
-    let id =
-        session["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {session}")).to_string();
-    webdriver(&wd, &format!("/session/{id}/url"), serde_json::json!({"url": links.watch})).await;
-    let mut ready = 0;
-    let script = serde_json::json!({"script": "return document.getElementById('media').readyState", "args": []});
-    eventually(Duration::from_secs(10), async || {
-        ready =
-            webdriver(&wd, &format!("/session/{id}/execute/sync"), script.clone()).await["value"].as_i64().unwrap_or(0);
-        ready >= 1
-    })
-    .await;
-    let title = webdriver(
-        &wd,
-        &format!("/session/{id}/execute/sync"),
-        serde_json::json!({"script": "return document.title", "args": []}),
-    )
-    .await;
-    let (_, shot) = curl(&[&format!("{wd}/session/{id}/screenshot")]).await;
-    let shot: serde_json::Value = serde_json::from_slice(&shot).unwrap_or_default();
-    if let Some(png) = shot["value"].as_str() {
-        use base64::Engine;
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
-        let _ = std::fs::create_dir_all(&dir);
-        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(png) {
-            let _ = std::fs::write(dir.join("player.png"), bytes);
-        }
-    }
-    let _ = curl(&["-X", "DELETE", &format!("{wd}/session/{id}")]).await;
-    let _ = driver.kill();
-    let _ = driver.wait();
-    assert_eq!(title["value"], "sample.mp4");
-    assert!(ready >= 1, "the video element never loaded metadata (readyState {ready})");
-    host.stop().await;
-}
-
 /// One address may hold `http.max_streams_per_ip` streams open; the next gets 429. A client
 /// that never finishes its headers is cut off after `http.header_timeout_secs`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -465,13 +395,6 @@ async fn per_address_stream_cap_and_header_timeout() {
     let closed = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await.expect("closed in time");
     assert!(matches!(closed, Ok(n) if n == 0 || String::from_utf8_lossy(&buf[..n]).contains("408")), "{closed:?}");
     host.stop().await;
-}
-
-/// A WebDriver command (POST with a JSON body); its JSON answer, or null.
-async fn webdriver(wd: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
-    let (_, out) =
-        curl(&["-H", "Content-Type: application/json", "-d", &body.to_string(), &format!("{wd}{path}")]).await;
-    serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
 }
 
 /// When every download connection rests longer than a chunk may wait, the client gets 503 with

@@ -79,7 +79,9 @@ fn new_store(
                 ctx.data().clock.stop();
                 let left = ctx.get_fuel()?;
                 if left < IMPORT_FUEL {
-                    return Err(wasmtime::format_err!("the plugin ran out of fuel (too many import calls)"));
+                    return Err(wasmtime::format_err!(
+                        "the plugin ran out of fuel (its CPU limit, counted in instructions and import calls)"
+                    ));
                 }
                 ctx.set_fuel(left - IMPORT_FUEL)?;
             }

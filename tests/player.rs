@@ -1,0 +1,213 @@
+//! The watch page in headless Chromium, driven through chromedriver's WebDriver API (with curl):
+//! on a computer, and at a phone's size with an Android phone's user agent. The video loads its
+//! metadata from beamgram; on the phone it fills the width, every button is on screen and big
+//! enough for a thumb, and "Open in" VLC, MX Player and mpv are Android intents for those apps.
+//! Screenshots are kept in `target/test-artifacts/`.
+
+mod common;
+
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use beamgram_sim::{Content, FileKind, FileSpec};
+use common::eventually;
+use common::host::*;
+
+/// A chromedriver on a port of its own; killed when dropped.
+struct Driver {
+    child: Child,
+    wd: String,
+}
+
+impl Driver {
+    fn start(offset: u16) -> Option<Driver> {
+        if !tool("curl", "curl") || !tool("chromedriver", "chromium-driver") || !tool("chromium", "chromium") {
+            return None;
+        }
+        let port = 9515 + offset + (std::process::id() % 1000) as u16 * 2;
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver");
+        Some(Driver { child, wd: format!("http://127.0.0.1:{port}") })
+    }
+
+    /// A WebDriver command (POST with a JSON body); its JSON answer, or null.
+    async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("{}{path}", self.wd);
+        let (_, out) = curl(&["-H", "Content-Type: application/json", "-d", &body.to_string(), &url]).await;
+        serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A headless Chromium session (with `mobile`: Chrome's emulation of that device).
+    async fn session(&self, name: &str, mobile: Option<serde_json::Value>) -> Session<'_> {
+        let profile = std::env::temp_dir().join(format!("beamgram-chromium-{name}-{}", std::process::id()));
+        let mut options = serde_json::json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--autoplay-policy=no-user-gesture-required", format!("--user-data-dir={}", profile.display())
+        ]});
+        if let Some(m) = mobile {
+            options["mobileEmulation"] = m;
+        }
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": options}}});
+        let mut session = serde_json::Value::Null;
+        eventually(Duration::from_secs(10), async || {
+            session = self.post("/session", caps.clone()).await;
+            session["value"]["sessionId"].is_string()
+        })
+        .await;
+        let id = session["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {session}"));
+        Session { driver: self, id: id.to_string() }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Session<'a> {
+    driver: &'a Driver,
+    id: String,
+}
+
+impl Session<'_> {
+    async fn open(&self, url: &str) {
+        self.driver.post(&format!("/session/{}/url", self.id), serde_json::json!({"url": url})).await;
+    }
+
+    /// Runs `script` in the page; its value.
+    async fn run(&self, script: &str) -> serde_json::Value {
+        let body = serde_json::json!({"script": script, "args": []});
+        self.driver.post(&format!("/session/{}/execute/sync", self.id), body).await["value"].clone()
+    }
+
+    /// Waits for the media element to have its metadata; its readyState.
+    async fn media_ready(&self) -> i64 {
+        let mut ready = 0;
+        eventually(Duration::from_secs(10), async || {
+            ready = self.run("return document.getElementById('media').readyState").await.as_i64().unwrap_or(0);
+            ready >= 1
+        })
+        .await;
+        ready
+    }
+
+    /// Keeps a screenshot as `target/test-artifacts/NAME`.
+    async fn screenshot(&self, name: &str) {
+        use base64::Engine;
+        let (_, shot) = curl(&[&format!("{}/session/{}/screenshot", self.driver.wd, self.id)]).await;
+        let shot: serde_json::Value = serde_json::from_slice(&shot).unwrap_or_default();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+        let _ = std::fs::create_dir_all(&dir);
+        if let Some(png) = shot["value"].as_str()
+            && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(png)
+        {
+            let _ = std::fs::write(dir.join(name), bytes);
+        }
+    }
+
+    async fn close(self) {
+        let _ = curl(&["-X", "DELETE", &format!("{}/session/{}", self.driver.wd, self.id)]).await;
+    }
+}
+
+fn sample() -> FileSpec {
+    FileSpec {
+        name: "sample clip; #1.mp4".into(),
+        mime: "video/mp4".into(),
+        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
+        content: Content::Bytes(beamgram_cli::demo::SAMPLE_VIDEO.to_vec().into()),
+        dc: 2,
+    }
+}
+
+/// The href of element `id`, and whether it is shown.
+async fn link(s: &Session<'_>, id: &str) -> (String, bool) {
+    let v = s.run(&format!("const e = document.getElementById('{id}'); return [e.href || '', !e.hidden];")).await;
+    (v[0].as_str().unwrap_or("").to_string(), v[1].as_bool().unwrap_or(false))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_watch_page_plays_on_a_computer() {
+    let Some(driver) = Driver::start(0) else { return };
+    let host = host().await;
+    let links = host.send(sample()).await;
+    let s = driver.session("desktop", None).await;
+    s.open(&links.watch).await;
+    let ready = s.media_ready().await;
+    let title = s.run("return document.title").await;
+    s.screenshot("player.png").await;
+    let (vlc, vlc_shown) = link(&s, "vlc").await;
+    let vlc_name = s.run("return document.getElementById('vlc').download").await;
+    let (_, mx_shown) = link(&s, "mx").await;
+    let mpv_shown = s.run("return !document.getElementById('mpv').hidden").await;
+    s.close().await;
+    assert_eq!(title, "sample clip; #1.mp4");
+    assert!(ready >= 1, "the video element never loaded metadata (readyState {ready})");
+    // A playlist the system opens in VLC: a vlc:// link would not survive the browser.
+    let playlist = vlc.strip_prefix("data:audio/x-mpegurl;charset=utf-8,").unwrap_or_default();
+    let playlist = percent_encoding::percent_decode_str(playlist).decode_utf8_lossy().to_string();
+    assert!(vlc_shown && playlist.starts_with("#EXTM3U\n#EXTINF:-1,sample clip; #1.mp4\n"), "{vlc}");
+    assert!(playlist.ends_with(&format!("\n{}\n", links.stream)), "the stream link: {playlist}");
+    assert_eq!(vlc_name, "sample clip; #1.m3u");
+    assert!(!mx_shown, "MX Player is an Android app");
+    assert_eq!(mpv_shown, true, "the mpv command is offered on a computer");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_watch_page_fits_a_phone_and_opens_android_players() {
+    let Some(driver) = Driver::start(1) else { return };
+    let host = host().await;
+    let links = host.send(sample()).await;
+    let phone = serde_json::json!({
+        "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true, "mobile": true},
+        "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+    });
+    let s = driver.session("phone", Some(phone)).await;
+    s.open(&links.watch).await;
+    let ready = s.media_ready().await;
+    let layout = s
+        .run(
+            "const w = window.innerWidth, v = document.getElementById('media').getBoundingClientRect();
+             const buttons = [...document.querySelectorAll('.actions a, .actions button')].filter(e => !e.hidden)
+               .map(e => { const r = e.getBoundingClientRect(); return [e.id, r.left, r.right, r.height]; });
+             return {width: w, video: [v.left, v.width], scroll: document.documentElement.scrollWidth, buttons};",
+        )
+        .await;
+    s.screenshot("player-phone.png").await;
+    let (vlc, _) = link(&s, "vlc").await;
+    let (mx, mx_shown) = link(&s, "mx").await;
+    let (mpv, mpv_shown) = link(&s, "mpv-android").await;
+    let command_shown = s.run("return !document.getElementById('mpv').hidden").await;
+    s.close().await;
+
+    assert!(ready >= 1, "the video element never loaded metadata (readyState {ready})");
+    let width = layout["width"].as_f64().expect("width");
+    assert_eq!(width, 390.0, "the phone's viewport: {layout}");
+    let (left, video) = (layout["video"][0].as_f64().unwrap_or(-1.0), layout["video"][1].as_f64().unwrap_or(0.0));
+    assert!(left.abs() < 1.0 && (video - width).abs() < 1.0, "the video fills the width: {layout}");
+    assert!(layout["scroll"].as_f64().unwrap_or(f64::MAX) <= width, "nothing scrolls sideways: {layout}");
+    let buttons = layout["buttons"].as_array().expect("buttons");
+    assert!(buttons.len() >= 5, "download, copy, VLC, MX Player, mpv: {layout}");
+    for b in buttons {
+        let (l, r, h) =
+            (b[1].as_f64().unwrap_or(-1.0), b[2].as_f64().unwrap_or(f64::MAX), b[3].as_f64().unwrap_or(0.0));
+        assert!(l >= 0.0 && r <= width && h >= 44.0, "{} is on screen and big enough for a thumb: {b}", b[0]);
+    }
+    let path = links.stream.trim_start_matches("http://");
+    for (href, app) in [(&vlc, "org.videolan.vlc"), (&mx, "com.mxtech.videoplayer.ad"), (&mpv, "is.xyz.mpv")] {
+        assert!(href.starts_with(&format!("intent://{path}#Intent;")), "an intent for the stream: {href}");
+        assert!(href.contains(";scheme=http;") && href.contains(&format!(";package={app};")), "{href}");
+        assert!(href.contains(";type=video/mp4;") && href.ends_with(";end"), "{href}");
+        assert!(href.contains("S.title=sample%20clip%3B%20%231.mp4;"), "the title cannot break the intent: {href}");
+    }
+    assert!(mx_shown && mpv_shown, "MX Player and mpv-android are offered on Android");
+    assert_eq!(command_shown, false, "no mpv command to copy on a phone");
+    host.stop().await;
+}
