@@ -2,6 +2,7 @@
 //! on a computer, and at a phone's size with an Android phone's user agent. The video loads its
 //! metadata from beamgram; on the phone it fills the width, every button is on screen and big
 //! enough for a thumb, and "Open in" VLC, MX Player and mpv are Android intents for those apps.
+//! Its head carries the title and Open Graph tags a link preview reads.
 //! Screenshots are kept in `target/test-artifacts/`.
 
 mod common;
@@ -137,6 +138,19 @@ async fn the_watch_page_plays_on_a_computer() {
     let Some(driver) = Driver::start(0) else { return };
     let host = host().await;
     let links = host.send(sample()).await;
+    // A link preview (Telegram's, a chat app's) reads the head without running the page.
+    let (_, page) = curl(&["-s", &links.watch]).await;
+    let page = String::from_utf8_lossy(&page);
+    for tag in [
+        "<title>sample clip; #1.mp4</title>".to_string(),
+        "<meta property=\"og:title\" content=\"sample clip; #1.mp4\">".into(),
+        "<meta property=\"og:description\" content=\"1.2 MiB · video/mp4\">".into(),
+        "<meta property=\"og:type\" content=\"video.other\">".into(),
+        format!("<meta property=\"og:url\" content=\"{}\">", links.watch),
+        "<meta name=\"twitter:card\" content=\"summary\">".into(),
+    ] {
+        assert!(page.contains(&tag), "the watch page has {tag}");
+    }
     let s = driver.session("desktop", None).await;
     s.open(&links.watch).await;
     let ready = s.media_ready().await;

@@ -3,8 +3,10 @@
 //! "open in" VLC, MX Player and mpv.
 //!
 //! Everything about the file goes into the page as one JSON blob (escaped for a `<script>`
-//! element) that the page's own script reads and puts in place as text: no value is ever
-//! spliced into HTML, so a file name cannot become markup.
+//! element) that the page's own script reads and puts in place as text, so a file name cannot
+//! become markup. The one exception is the head: the title and the Open Graph / Twitter card
+//! tags that link previews (Telegram's among them) read without running scripts; those values
+//! are HTML-escaped.
 
 use std::sync::Arc;
 
@@ -30,6 +32,44 @@ fn script_json(v: &serde_json::Value) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
+/// Text made safe inside an HTML element or a quoted attribute.
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The page's title and the tags a link preview reads: the file's name, its size and type.
+fn head(name: &str, description: &str, kind: &str, url: &str) -> String {
+    let og_type = match kind {
+        "video" => "video.other",
+        "audio" => "music.song",
+        _ => "website",
+    };
+    let (name, description, url) = (escape_html(name), escape_html(description), escape_html(url));
+    format!(
+        "<title>{name}</title>\n\
+         <meta name=\"description\" content=\"{description}\">\n\
+         <meta property=\"og:type\" content=\"{og_type}\">\n\
+         <meta property=\"og:site_name\" content=\"beamgram\">\n\
+         <meta property=\"og:title\" content=\"{name}\">\n\
+         <meta property=\"og:description\" content=\"{description}\">\n\
+         <meta property=\"og:url\" content=\"{url}\">\n\
+         <meta name=\"twitter:card\" content=\"summary\">\n\
+         <meta name=\"twitter:title\" content=\"{name}\">\n\
+         <meta name=\"twitter:description\" content=\"{description}\">"
+    )
+}
+
 pub async fn handle(State(st): State<Arc<HttpState>>, Path(token): Path<String>) -> Response {
     let (served, target, props) = match resolve(&st, &token).await {
         Ok(found) => found,
@@ -48,7 +88,10 @@ pub async fn handle(State(st): State<Arc<HttpState>>, Path(token): Path<String>)
         "stream": path(&links.stream),
         "download": path(&links.download),
     });
-    let page = TEMPLATE.replace("{{DATA}}", &script_json(&data));
+    let description = format!("{} · {}", humanize::bytes(props.size), mime);
+    let page = TEMPLATE
+        .replace("{{META}}", &head(&props.name, &description, kind, &links.watch))
+        .replace("{{DATA}}", &script_json(&data));
     let mut r = Html(page).into_response();
     r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -60,6 +103,15 @@ pub async fn handle(State(st): State<Arc<HttpState>>, Path(token): Path<String>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preview_tags_cannot_be_broken_out_of() {
+        let h = head("\"><script>alert(1)</script>'&", "1 MiB · video/mp4", "video", "https://x/watch/t");
+        assert!(!h.contains("<script") && !h.contains("'&"), "{h}");
+        assert!(h.contains("content=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39;&amp;\""), "{h}");
+        assert!(h.contains("<meta property=\"og:type\" content=\"video.other\">"));
+        assert_eq!(h.matches('<').count(), 11, "a title (two tags) and nine meta tags, nothing more: {h}");
+    }
 
     #[test]
     fn nothing_in_the_blob_can_leave_the_script_element() {
