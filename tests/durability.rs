@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use beamgram_sim::{AccountId, FileSpec, LinkProfile, SeenButton, SimHandle};
 use common::process::Bot;
-use common::{SimSetup, TOKEN, eventually, expect, world};
+use common::{SimSetup, eventually, expect, world};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -24,18 +24,7 @@ fn setup(w: &SimSetup, name: &str, extra: &str) -> (PathBuf, PathBuf) {
     let _ = std::fs::remove_dir_all(&dir);
     let plugins = dir.join("plugins");
     common::staging::first_party_into(&plugins, &["start", "file-info", "auto-delete", "verify", "admin"]);
-    let config = format!(
-        "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
-         [http]\nbind = \"127.0.0.1\"\nport = 0\n\n[storage]\ndata_dir = \"{data}\"\n\n\
-         [plugins]\ndir = \"{plugins}\"\nwatch = false\n\n[access]\nadmins = [{admin}]\n\n{extra}\n",
-        sim = w.h.address(),
-        bin = SimHandle::bot_api_channel_id(w.bin),
-        data = dir.join("data").display(),
-        plugins = plugins.display(),
-        admin = w.user,
-    );
-    let path = dir.join("beamgram.toml");
-    std::fs::write(&path, config).expect("config");
+    let path = common::process::bot_config(w, &dir, &plugins, "", "", extra);
     (dir, path)
 }
 

@@ -187,8 +187,7 @@ impl App {
         // A stream node runs no clones; it logs them in when their links are asked for.
         let clone_links = (!self.role.takes_updates()).then(|| {
             Arc::new(CloneLinks::new(
-                self.config.telegram.clone(),
-                self.config.stream.clone(),
+                &self.config,
                 self.store.clone(),
                 self.node.clone(),
                 self.signer.clone(),

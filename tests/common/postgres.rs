@@ -4,9 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use beamgram_sim::SimHandle;
-
-use super::{SimSetup, TOKEN};
+use super::SimSetup;
 
 /// A fresh schema on the test server, as a `DATABASE_URL`, or `None` (said) without a server.
 pub async fn postgres(name: &str) -> Option<String> {
@@ -36,19 +34,6 @@ pub fn shared_config(w: &SimSetup, dir: &Path, database_url: &str, http_extra: &
     if !plugins.is_empty() {
         super::staging::first_party_into(&plugin_dir, plugins);
     }
-    let text = format!(
-        "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
-         [http]\nbind = \"127.0.0.1\"\nport = 0\n{http_extra}\n\n\
-         [storage]\ndata_dir = \"{data}\"\ndatabase_url = \"{database_url}\"\n\n\
-         [plugins]\ndir = \"{plugins}\"\nwatch = false\n\n[access]\nadmins = [{admin}]\n\n\
-         [node]\nlease_secs = 4\n",
-        sim = w.h.address(),
-        bin = SimHandle::bot_api_channel_id(w.bin),
-        data = dir.join("data").display(),
-        plugins = plugin_dir.display(),
-        admin = w.user,
-    );
-    let path = dir.join("beamgram.toml");
-    std::fs::write(&path, text).expect("config");
-    path
+    let storage = format!("database_url = \"{database_url}\"");
+    super::process::bot_config(w, dir, &plugin_dir, http_extra, &storage, "[node]\nlease_secs = 4")
 }

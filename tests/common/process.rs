@@ -2,12 +2,14 @@
 //! kept for assertions and failure messages, killed without warning or stopped with SIGTERM.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::eventually;
+use beamgram_sim::SimHandle;
+
+use super::{SimSetup, TOKEN, eventually};
 
 /// The bot process, with its log kept for assertions and failure messages.
 pub struct Bot {
@@ -80,4 +82,32 @@ impl Drop for Bot {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Writes `dir/beamgram.toml` for a bot process on the world's simulator: the bot, its bin
+/// channel, loopback on a free port, `data` under `dir`, the plugins in `plugins` (not watched),
+/// the world's user as the admin. `http_extra` and `storage_extra` add lines to their sections,
+/// `extra` whole sections.
+pub fn bot_config(
+    w: &SimSetup,
+    dir: &Path,
+    plugins: &Path,
+    http_extra: &str,
+    storage_extra: &str,
+    extra: &str,
+) -> PathBuf {
+    let text = format!(
+        "[telegram]\nsimulator = \"{sim}\"\nbot_token = \"{TOKEN}\"\nbin_channel = {bin}\n\n\
+         [http]\nbind = \"127.0.0.1\"\nport = 0\n{http_extra}\n\n\
+         [storage]\ndata_dir = \"{data}\"\n{storage_extra}\n\n\
+         [plugins]\ndir = \"{plugins}\"\nwatch = false\n\n[access]\nadmins = [{admin}]\n\n{extra}\n",
+        sim = w.h.address(),
+        bin = SimHandle::bot_api_channel_id(w.bin),
+        data = dir.join("data").display(),
+        plugins = plugins.display(),
+        admin = w.user,
+    );
+    let path = dir.join("beamgram.toml");
+    std::fs::write(&path, text).expect("config");
+    path
 }

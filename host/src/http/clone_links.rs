@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use super::Served;
-use crate::config::{StreamConfig, TelegramConfig};
+use crate::config::{Config, StreamConfig, TelegramConfig};
 use crate::links::{LinkSigner, Revocations};
 use crate::metrics::Metrics;
 use crate::storage::{CloneState, Store};
@@ -66,14 +66,9 @@ pub struct CloneLinks {
 }
 
 impl CloneLinks {
-    pub fn new(
-        telegram: TelegramConfig,
-        stream: StreamConfig,
-        store: Store,
-        node: String,
-        signer: LinkSigner,
-        metrics: Arc<Metrics>,
-    ) -> CloneLinks {
+    /// For a stream node named `node` with `config`, the main bot's `store` and `signer`.
+    pub fn new(config: &Config, store: Store, node: String, signer: LinkSigner, metrics: Arc<Metrics>) -> CloneLinks {
+        let (telegram, stream) = (config.telegram.clone(), config.stream.clone());
         let (running, unknown, logins) = Default::default();
         CloneLinks { telegram, stream, store, node, signer, metrics, running, unknown, logins }
     }
