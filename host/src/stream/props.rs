@@ -8,6 +8,7 @@ use std::time::Duration;
 use grammers_client::Client;
 use grammers_tl_types as tl;
 use moka::future::Cache;
+use moka::ops::compute::{CompResult, Op};
 
 use super::StreamError;
 use crate::metrics::Metrics;
@@ -35,6 +36,36 @@ pub struct FileProps {
     /// Unix seconds the file was uploaded: Last-Modified.
     pub date: i32,
     pub kind: Media,
+    /// The document's best thumbnail (a video's frame, a song's cover), if Telegram made one.
+    pub thumb: Option<Thumb>,
+}
+
+/// A thumbnail of a document: which size to ask `upload.getFile` for, and its length.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Thumb {
+    pub size_type: String,
+    pub size: u32,
+}
+
+/// Thumbnails are fetched in one `upload.getFile` call of this many bytes; larger ones (which
+/// Telegram does not make) are not offered.
+pub const MAX_THUMB_BYTES: u32 = 512 * 1024;
+
+/// The largest real thumbnail among a document's sizes (stripped and vector previews are
+/// inline stand-ins, not images a browser can show).
+fn best_thumb(sizes: &[tl::enums::PhotoSize]) -> Option<Thumb> {
+    sizes
+        .iter()
+        .filter_map(|s| match s {
+            tl::enums::PhotoSize::Size(s) => Some((s.w as i64 * s.h as i64, &s.r#type, s.size)),
+            tl::enums::PhotoSize::Progressive(s) => {
+                Some((s.w as i64 * s.h as i64, &s.r#type, s.sizes.iter().max().copied().unwrap_or(0)))
+            }
+            _ => None,
+        })
+        .filter(|(_, _, size)| *size > 0 && (*size as u32) <= MAX_THUMB_BYTES)
+        .max_by_key(|(area, _, _)| *area)
+        .map(|(_, ty, size)| Thumb { size_type: ty.clone(), size: size as u32 })
 }
 
 impl FileProps {
@@ -116,6 +147,7 @@ fn document(message_id: i32, d: &tl::types::Document, voice: bool) -> FileProps 
         unique_id: d.id,
         date: d.date,
         kind,
+        thumb: d.thumbs.as_deref().and_then(best_thumb),
     }
 }
 
@@ -148,6 +180,8 @@ fn photo(message_id: i32, p: &tl::types::Photo) -> Option<FileProps> {
         unique_id: p.id,
         date: p.date,
         kind: Media::Photo { width: w, height: h },
+        // A photo is its own preview.
+        thumb: None,
     })
 }
 
@@ -179,16 +213,26 @@ impl PropsCache {
         self.cache.try_get_with(message_id, self.fetch(message_id, false)).await.map_err(|e| (*e).clone())
     }
 
-    /// A fresh copy after FILE_REFERENCE_EXPIRED; concurrent callers holding the same stale
-    /// reference share one upstream call, later ones get what it brought.
+    /// A fresh copy after FILE_REFERENCE_EXPIRED. Refreshes of one message run one at a time
+    /// (a key-level lock), so callers holding the same stale reference share one upstream call:
+    /// whoever comes second finds a different reference already cached and takes it. (Checking
+    /// and invalidating as two steps let a late caller throw away a refresh that had just landed
+    /// and fetch again.)
     pub async fn refresh(&self, stale: &FileProps) -> Result<Arc<FileProps>, StreamError> {
-        if let Some(p) = self.cache.get(&stale.message_id).await
-            && p.file_reference() != stale.file_reference()
-        {
-            return Ok(p);
+        let done = self
+            .cache
+            .entry(stale.message_id)
+            .and_try_compute_with(|current| async move {
+                match current {
+                    Some(e) if e.value().file_reference() != stale.file_reference() => Ok(Op::Nop),
+                    _ => self.fetch(stale.message_id, true).await.map(Op::Put),
+                }
+            })
+            .await?;
+        match done {
+            CompResult::Inserted(e) | CompResult::ReplacedWith(e) | CompResult::Unchanged(e) => Ok(e.into_value()),
+            CompResult::StillNone(_) | CompResult::Removed(_) => Err(StreamError::NotFound),
         }
-        self.cache.invalidate(&stale.message_id).await;
-        self.cache.try_get_with(stale.message_id, self.fetch(stale.message_id, true)).await.map_err(|e| (*e).clone())
     }
 
     async fn fetch(&self, message_id: i32, refresh: bool) -> Result<Arc<FileProps>, StreamError> {
@@ -207,5 +251,39 @@ impl PropsCache {
             tl::enums::messages::Messages::NotModified(_) => Vec::new(),
         };
         messages.iter().find_map(FileProps::from_message).map(Arc::new).ok_or(StreamError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(ty: &str, w: i32, h: i32, size: i32) -> tl::enums::PhotoSize {
+        tl::types::PhotoSize { r#type: ty.into(), w, h, size }.into()
+    }
+
+    #[test]
+    fn the_largest_real_thumbnail_is_chosen() {
+        let sizes = vec![
+            tl::types::PhotoStrippedSize { r#type: "i".into(), bytes: vec![1, 2, 3] }.into(),
+            size("s", 90, 50, 2_000),
+            size("m", 320, 180, 14_000),
+            tl::types::PhotoPathSize { r#type: "j".into(), bytes: vec![4, 5] }.into(),
+        ];
+        assert_eq!(best_thumb(&sizes), Some(Thumb { size_type: "m".into(), size: 14_000 }));
+        let progressive =
+            tl::types::PhotoSizeProgressive { r#type: "x".into(), w: 800, h: 450, sizes: vec![9, 900, 40_000] };
+        let with = [sizes.clone(), vec![progressive.into()]].concat();
+        assert_eq!(best_thumb(&with), Some(Thumb { size_type: "x".into(), size: 40_000 }));
+    }
+
+    #[test]
+    fn no_thumbnail_without_a_usable_size() {
+        assert_eq!(best_thumb(&[]), None);
+        let inline_only = [tl::types::PhotoStrippedSize { r#type: "i".into(), bytes: vec![1] }.into()];
+        assert_eq!(best_thumb(&inline_only), None);
+        // Empty, or more than one call can fetch: not offered rather than served cut.
+        assert_eq!(best_thumb(&[size("m", 320, 180, 0)]), None);
+        assert_eq!(best_thumb(&[size("y", 4000, 3000, MAX_THUMB_BYTES as i32 + 1)]), None);
     }
 }
