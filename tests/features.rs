@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use beamgram::config::{Config, PluginTable};
-use beamgram_sim::{AccountId, Content, Fault, FaultRule, FileKind, FileSpec, SeenButton, SimHandle};
+use beamgram_sim::{AccountId, Content, Fault, FaultRule, FileSpec, SeenButton, SimHandle};
 use common::host::*;
 use common::shortener::fake_shortener;
 use common::staging::with_first_party;
@@ -23,13 +22,7 @@ fn plugin_config(c: &mut Config, plugin: &str, pairs: &[(&str, toml::Value)]) {
 }
 
 fn sample_video() -> FileSpec {
-    FileSpec {
-        name: "sample.mp4".into(),
-        mime: "video/mp4".into(),
-        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
-        content: Content::Bytes(Arc::new(beamgram_cli::demo::SAMPLE_VIDEO.to_vec())),
-        dc: 2,
-    }
+    beamgram_cli::demo::sample_video("sample.mp4")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -2,7 +2,8 @@
 //! on a computer, and at a phone's size with an Android phone's user agent. The video loads its
 //! metadata from beamgram; on the phone it fills the width, every button is on screen and big
 //! enough for a thumb, and "Open in" VLC, MX Player and mpv are Android intents for those apps.
-//! Its head carries the title and Open Graph tags a link preview reads.
+//! Its head carries the title and Open Graph tags a link preview reads; the video's thumbnail
+//! from Telegram is its poster and the preview's image.
 //! Screenshots are kept in `target/test-artifacts/`.
 
 mod common;
@@ -10,9 +11,9 @@ mod common;
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use beamgram_sim::{Content, FileKind, FileSpec};
-use common::eventually;
+use beamgram_sim::FileSpec;
 use common::host::*;
+use common::{eventually, expect};
 
 /// A chromedriver on a port of its own; killed when dropped.
 struct Driver {
@@ -25,7 +26,7 @@ impl Driver {
         if !tool("curl", "curl") || !tool("chromedriver", "chromium-driver") || !tool("chromium", "chromium") {
             return None;
         }
-        let port = 9515 + offset + (std::process::id() % 1000) as u16 * 2;
+        let port = 9515 + offset + (std::process::id() % 1000) as u16 * 3;
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())
@@ -118,13 +119,7 @@ impl Session<'_> {
 }
 
 fn sample() -> FileSpec {
-    FileSpec {
-        name: "sample clip; #1.mp4".into(),
-        mime: "video/mp4".into(),
-        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
-        content: Content::Bytes(beamgram_cli::demo::SAMPLE_VIDEO.to_vec().into()),
-        dc: 2,
-    }
+    beamgram_cli::demo::sample_video("sample clip; #1.mp4")
 }
 
 /// The href of element `id`, and whether it is shown.
@@ -147,14 +142,26 @@ async fn the_watch_page_plays_on_a_computer() {
         "<meta property=\"og:description\" content=\"1.2 MiB · video/mp4\">".into(),
         "<meta property=\"og:type\" content=\"video.other\">".into(),
         format!("<meta property=\"og:url\" content=\"{}\">", links.watch),
-        "<meta name=\"twitter:card\" content=\"summary\">".into(),
+        "<meta name=\"twitter:card\" content=\"summary_large_image\">".into(),
+        format!("<meta property=\"og:image\" content=\"{}\">", links.thumb()),
+        format!("<meta name=\"twitter:image\" content=\"{}\">", links.thumb()),
     ] {
         assert!(page.contains(&tag), "the watch page has {tag}");
     }
+    // The preview's image is the video's thumbnail from Telegram, byte for byte.
+    let (_, poster) = curl(&[&links.thumb()]).await;
+    assert!(poster == beamgram_cli::demo::SAMPLE_POSTER, "the poster is the document's thumbnail");
     let s = driver.session("desktop", None).await;
     s.open(&links.watch).await;
     let ready = s.media_ready().await;
     let title = s.run("return document.title").await;
+    // The poster as the browser shows it: decoded, at the thumbnail's size.
+    let poster = s
+        .run(
+            "const v = document.getElementById('media'); const i = new Image(); i.src = v.poster;
+             return i.decode().then(() => [v.getAttribute('poster'), i.naturalWidth, i.naturalHeight], e => [String(e)]);",
+        )
+        .await;
     s.screenshot("player.png").await;
     let (vlc, vlc_shown) = link(&s, "vlc").await;
     let vlc_name = s.run("return document.getElementById('vlc').download").await;
@@ -162,6 +169,8 @@ async fn the_watch_page_plays_on_a_computer() {
     let mpv_shown = s.run("return !document.getElementById('mpv').hidden").await;
     s.close().await;
     assert_eq!(title, "sample clip; #1.mp4");
+    let thumb_path = &links.thumb()[links.thumb().find("/thumb/").unwrap_or(0)..];
+    assert_eq!(poster, serde_json::json!([thumb_path, 320, 180]), "the video's poster loads");
     assert!(ready >= 1, "the video element never loaded metadata (readyState {ready})");
     // A playlist the system opens in VLC: a vlc:// link would not survive the browser.
     let playlist = vlc.strip_prefix("data:audio/x-mpegurl;charset=utf-8,").unwrap_or_default();
@@ -223,5 +232,80 @@ async fn the_watch_page_fits_a_phone_and_opens_android_players() {
     }
     assert!(mx_shown && mpv_shown, "MX Player and mpv-android are offered on Android");
     assert_eq!(command_shown, false, "no mpv command to copy on a phone");
+    host.stop().await;
+}
+
+/// Subtitles: an SRT in Windows-1252 and a WebVTT file sent as replies to the user's own video
+/// are attached to it; the watch page lists both tracks and Chromium loads their cues, converted
+/// to WebVTT in UTF-8. A file with no cue in it is refused with the reason, and a subtitle file
+/// that replies to something other than the user's video is an ordinary file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn subtitles_sent_as_replies_are_tracks_of_the_video() {
+    let Some(driver) = Driver::start(2) else { return };
+    let host = host().await;
+    let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
+    let (video, links) = host.send_file(sample()).await;
+    // "Ça coûte 5 €" in Windows-1252, CRLF line ends.
+    let mut srt = b"1\r\n00:00:00,500 --> 00:00:07,000\r\n".to_vec();
+    srt.extend_from_slice(&[
+        0xC7, b'a', b' ', b'c', b'o', 0xFB, b't', b'e', b' ', b'5', b' ', 0x80, b'\r', b'\n', b'\r', b'\n',
+    ]);
+    let vtt = b"WEBVTT\n\n00:00.500 --> 00:07.000 align:start\nHello <i>there</i>\n".to_vec();
+    for (name, bytes, label) in [("sample.fr.srt", srt, "Français"), ("sample.en.vtt", vtt, "English")] {
+        h.send_file_reply(user, bot, video, FileSpec::document(name, "application/x-subrip", bytes)).expect("send");
+        let said = format!("Subtitles \"{label}\" attached to sample clip; #1.mp4");
+        let m = expect(h, bot, user, "the subtitles are attached", |m| m.text.contains(&said)).await;
+        assert!(m.text.contains(&links.watch), "with the watch link: {}", m.text);
+    }
+    h.send_file_reply(
+        user,
+        bot,
+        video,
+        FileSpec::document("empty.srt", "application/x-subrip", b"nothing here".to_vec()),
+    )
+    .expect("send");
+    expect(h, bot, user, "an unreadable file is refused", |m| {
+        m.text.contains("I could not attach empty.srt to sample clip; #1.mp4: it has no subtitle in it")
+    })
+    .await;
+    // A reply to the bot's own message is not a reply to a video: the file gets its links.
+    let bots_reply = h.messages_from(bot, user).first().map(|m| m.id).expect("the bot answered");
+    h.send_file_reply(user, bot, bots_reply, FileSpec::document("notes.srt", "application/x-subrip", b"x".to_vec()))
+        .expect("send");
+    expect(h, bot, user, "an ordinary file", |m| m.text.contains("notes.srt") && m.text.contains("Download: ")).await;
+
+    let subs = |n: &str| links.watch.replacen("/watch/", "/subs/", 1) + "/" + n;
+    let (_, first) = curl(&[&subs("0.vtt")]).await;
+    assert_eq!(String::from_utf8_lossy(&first), "WEBVTT\n\n00:00:00.500 --> 00:00:07.000\nÇa coûte 5 €\n");
+    let h2 = headers(&[&subs("1.vtt")]).await;
+    assert_eq!(header(&h2, "content-type"), Some("text/vtt; charset=utf-8"));
+    assert_eq!(status_of(&[&subs("2.vtt")]).await, 404, "two tracks only");
+    assert_eq!(status_of(&[&format!("{}x/0.vtt", links.watch.replacen("/watch/", "/subs/", 1))]).await, 404);
+
+    let s = driver.session("subtitles", None).await;
+    s.open(&links.watch).await;
+    s.media_ready().await;
+    let mut cues = serde_json::Value::Null;
+    let loaded = eventually(Duration::from_secs(10), async || {
+        cues = s
+            .run(
+                "const v = document.getElementById('media');
+                 return [...v.textTracks].map(t => { if (t.mode === 'disabled') t.mode = 'hidden';
+                   return [t.label, t.language, t.cues ? t.cues.length : 0, t.cues && t.cues.length ? t.cues[0].text : ''] });",
+            )
+            .await;
+        cues.as_array().is_some_and(|a| a.len() == 2 && a.iter().all(|t| t[2].as_i64() == Some(1)))
+    })
+    .await;
+    s.run("const v = document.getElementById('media'); v.textTracks[0].mode = 'showing'; v.currentTime = 1; return 0;")
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    s.screenshot("player-subtitles.png").await;
+    s.close().await;
+    assert!(loaded, "both tracks' cues load: {cues}");
+    assert_eq!(
+        cues,
+        serde_json::json!([["Français", "fr", 1, "Ça coûte 5 €"], ["English", "en", 1, "Hello <i>there</i>"]])
+    );
     host.stop().await;
 }

@@ -466,6 +466,7 @@ async fn links_can_be_revoked_and_gone_files_answer_410() {
     assert_eq!(status_of(&[&first.stream]).await, 410);
     assert_eq!(status_of(&[&first.download]).await, 410);
     assert_eq!(status_of(&[&first.watch]).await, 410);
+    assert_eq!(status_of(&[&first.thumb()]).await, 410, "its poster goes with it");
 
     // A deleted bin-channel message: 410 Gone.
     let second = host.send(doc("two.pdf")).await;

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use beamgram_sim::content::seeded_range;
-use beamgram_sim::{Content, Fault, FaultRule, FileKind, FileSpec};
+use beamgram_sim::{Fault, FaultRule, FileKind, FileSpec};
 use common::eventually;
 use common::host::*;
 
@@ -130,14 +130,7 @@ async fn ffprobe_and_ffmpeg_read_and_seek_over_http() {
     }
     let host = host().await;
     let sample = beamgram_cli::demo::SAMPLE_VIDEO.to_vec();
-    let spec = FileSpec {
-        name: "sample.mp4".into(),
-        mime: "video/mp4".into(),
-        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
-        content: Content::Bytes(sample.clone().into()),
-        dc: 2,
-    };
-    let links = host.send(spec).await;
+    let links = host.send(beamgram_cli::demo::sample_video("sample.mp4")).await;
     let local = temp_file("sample.mp4");
     std::fs::write(&local, &sample).expect("local copy");
     let probe = |input: &str| {
@@ -259,6 +252,42 @@ async fn zero_length_and_photos() {
     photo.kind = FileKind::Photo { width: 800, height: 600 };
     let links = host.send(photo).await;
     assert_eq!(curl(&[&links.stream]).await.1, jpeg);
+    host.stop().await;
+}
+
+/// A file's thumbnail (`/thumb/<token>`, the watch page's poster): under its link's own token
+/// only, fetched from Telegram once, and only ever served as the image it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thumbnails_are_served_under_the_link_s_token_and_only_as_images() {
+    let Some((host, plain)) = with_video("plain.mkv", MIB, 30).await else { return };
+    assert_eq!(status_of(&[&plain.thumb()]).await, 404, "no thumbnail, no poster");
+    let (_, page) = curl(&[&plain.watch]).await;
+    assert!(!String::from_utf8_lossy(&page).contains("og:image"), "and no preview image");
+
+    let poster = beamgram_cli::demo::SAMPLE_POSTER;
+    let links = host.send(seeded_video("thumbed.mkv", MIB, 31).with_thumb(poster, 320, 180)).await;
+    let h = headers(&[&links.thumb()]).await;
+    assert_eq!(header(&h, "content-type"), Some("image/jpeg"));
+    assert_eq!(header(&h, "x-content-type-options"), Some("nosniff"));
+    assert_eq!(header(&h, "cache-control"), Some("private, max-age=3600"), "a revoked link's poster stays nowhere");
+    let fetched = host.w.h.calls("upload.getFile", None);
+    for _ in 0..3 {
+        assert!(curl(&[&links.thumb()]).await.1 == poster, "byte for byte");
+    }
+    assert_eq!(host.w.h.calls("upload.getFile", None), fetched, "served from memory after the first");
+
+    // A token changed by one character is no link at all.
+    let mut forged = links.thumb();
+    let last = forged.pop();
+    forged.push(if last == Some('A') { 'B' } else { 'A' });
+    assert_eq!(status_of(&[&forged]).await, 404);
+
+    // Whatever a thumbnail holds, a browser never gets it as anything but an image.
+    let html = b"<html><script>alert(document.cookie)</script>";
+    let evil = host.send(seeded_video("evil.mkv", MIB, 32).with_thumb(html, 320, 180)).await;
+    assert_eq!(status_of(&[&evil.thumb()]).await, 404);
+    let h = headers(&[&evil.thumb()]).await;
+    assert!(header(&h, "content-type").is_some_and(|t| t.starts_with("text/plain")), "{h:?}");
     host.stop().await;
 }
 

@@ -194,14 +194,13 @@ impl App {
                 self.streamer.metrics.clone(),
             ))
         });
-        let state = HttpState::new(
-            self.streamer.clone(),
-            self.signer.clone(),
-            self.revoked.clone(),
-            self.routes.clone(),
-            clone_links.clone(),
-            http_settings,
-        );
+        let main_links = http::Served {
+            streamer: self.streamer.clone(),
+            signer: self.signer.clone(),
+            revoked: self.revoked.clone(),
+            tracks: crate::links::SubtitleTracks::new(self.store.clone(), self.config.telegram.bin_channel),
+        };
+        let state = HttpState::new(main_links, self.routes.clone(), clone_links.clone(), http_settings);
         let mut ctx = UpdateContext::new(
             (self.main.client.clone(), self.main.username.clone()),
             self.config.clone(),
@@ -213,6 +212,18 @@ impl App {
         );
         ctx.role = BotRole::Main { clones: self.config.clones.enabled.then(|| self.clones.clone()) };
         let ctx = Arc::new(ctx);
+        // The doctor's checks, as warnings, once the server below answers its public URL.
+        let checks = {
+            let main = (self.main.client.clone(), self.main.username.clone());
+            let helpers = self.helpers.iter().map(|h| (h.client.clone(), h.username.clone())).collect();
+            let (config, url, stop) = (self.config.clone(), self.public_url.clone(), stopped());
+            async move {
+                tokio::select! {
+                    _ = crate::doctor::at_start(&config, main, helpers, &url) => {}
+                    _ = stop => {}
+                }
+            }
+        };
         let takes_updates = self.role.takes_updates();
         if takes_updates {
             bot::dispatch::publish_commands(&ctx).await;
@@ -244,8 +255,8 @@ impl App {
                 false => stopped().await,
             }
         };
-        let (lost, bot_result, _, _, _) =
-            tokio::join!(trigger, updates, http::serve(self.listener, state, stopped()), watcher, scheduler);
+        let (lost, bot_result, _, _, _, _) =
+            tokio::join!(trigger, updates, http::serve(self.listener, state, stopped()), watcher, scheduler, checks);
         self.clones.stop_all().await;
         if let Some(links) = clone_links {
             links.close().await;
@@ -320,7 +331,7 @@ fn own_bot_ids(config: &Config) -> Vec<i64> {
         .collect()
 }
 
-fn plugin_settings(config: &Config) -> PluginSettings {
+pub(crate) fn plugin_settings(config: &Config) -> PluginSettings {
     let p = &config.plugins;
     PluginSettings {
         dir: p.dir.clone(),

@@ -7,6 +7,7 @@
 //! - [`bot`]: the update loop and what the bot does with a message.
 //! - [`stream`]: the ByteStreamer (properties, chunk plan, pipelined fetch); [`http`] serves it;
 //!   [`links`] signs what points at it.
+//! - [`doctor`]: an installation's self-checks (`beamgram doctor`, and warnings at start).
 //!
 //! The Telegram simulator is its own crate (`beamgram-sim`); this one only knows how to reach
 //! one (`beamgram-sim-address`), so the two compile side by side.
@@ -17,6 +18,7 @@
 mod app;
 pub mod bot;
 pub mod config;
+pub mod doctor;
 pub mod http;
 pub mod humanize;
 pub mod links;
@@ -27,6 +29,7 @@ pub mod scaffold;
 pub mod shutdown;
 pub mod storage;
 pub mod stream;
+pub mod subtitles;
 pub mod telegram;
 
 use std::future::Future;

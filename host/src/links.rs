@@ -1,4 +1,4 @@
-//! Signed links: `/stream/<token>/<name>` and `/watch/<token>`.
+//! Signed links: `/stream/<token>/<name>`, `/watch/<token>` and `/thumb/<token>`.
 //!
 //! A token names a message of the bin channel and carries an HMAC-SHA256 signature over it
 //! (and over the bin channel, so a link cannot be replayed against another one), cut to
@@ -10,8 +10,10 @@
 //! bot's file never opens another bot's, even with the same channel and message id.
 
 mod revocations;
+mod tracks;
 
 pub use revocations::Revocations;
+pub use tracks::SubtitleTracks;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -61,6 +63,8 @@ pub struct LinkSet {
     pub stream: String,
     pub download: String,
     pub watch: String,
+    /// The thumbnail (a video's poster, a song's cover); answers 404 for files without one.
+    pub thumb: String,
 }
 
 impl LinkSigner {
@@ -137,7 +141,8 @@ impl LinkSigner {
 
     /// The token inside one of this bot's links (`…/stream/<token>/…`, `…/watch/<token>`).
     pub fn token_in(link: &str) -> Option<&str> {
-        let after = ["/stream/", "/watch/"].iter().find_map(|p| link.find(p).map(|i| &link[i + p.len()..]))?;
+        let after =
+            ["/stream/", "/watch/", "/thumb/"].iter().find_map(|p| link.find(p).map(|i| &link[i + p.len()..]))?;
         let end = after.find(['/', '?', '#']).unwrap_or(after.len());
         Some(&after[..end]).filter(|t| !t.is_empty())
     }
@@ -157,6 +162,7 @@ impl LinkSigner {
             stream: format!("{}/stream/{token}/{name}", self.base_url),
             download: format!("{}/stream/{token}/{name}?download=1", self.base_url),
             watch: format!("{}/watch/{token}", self.base_url),
+            thumb: format!("{}/thumb/{token}", self.base_url),
         }
     }
 }

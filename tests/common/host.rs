@@ -30,6 +30,13 @@ pub struct Links {
     pub watch: String,
 }
 
+impl Links {
+    /// The file's thumbnail (not in the reply; the watch page and link previews carry it).
+    pub fn thumb(&self) -> String {
+        self.watch.replacen("/watch/", "/thumb/", 1)
+    }
+}
+
 pub async fn host() -> Host {
     host_with(|_, _| {}).await
 }
@@ -68,8 +75,13 @@ pub async fn host_with(adjust: impl FnOnce(&mut Config, &SimSetup)) -> Host {
 impl Host {
     /// The user sends a file; returns the links of the bot's answer.
     pub async fn send(&self, spec: FileSpec) -> Links {
+        self.send_file(spec).await.1
+    }
+
+    /// The user sends a file; the message id it has in the user's chat, and the links.
+    pub async fn send_file(&self, spec: FileSpec) -> (i32, Links) {
         let n = self.replies.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        self.w.h.send_file(self.w.user, self.w.bot, spec, "").expect("user sends");
+        let (sent, _) = self.w.h.send_file(self.w.user, self.w.bot, spec, "").expect("user sends");
         let reply =
             self.w.h.wait_for_message(self.w.bot, self.w.user, n, Duration::from_secs(30)).await.expect("bot answers");
         let find = |label: &str| {
@@ -80,7 +92,10 @@ impl Host {
                 .unwrap_or_else(|| panic!("no {label} in {:?}", reply.text))
         };
         let download = find("Download: ");
-        Links { stream: download.trim_end_matches("?download=1").to_string(), watch: find("Stream: "), download }
+        (
+            sent,
+            Links { stream: download.trim_end_matches("?download=1").to_string(), watch: find("Stream: "), download },
+        )
     }
 
     /// The user sends text; returns the bot's `n`-th message to them (counting from 1).

@@ -12,6 +12,21 @@ use beamgram_sim::{Content, FileKind, FileSpec, SimConfig, SimHandle, Simulator}
 
 /// The demo's sample video (see `host/assets/README.md` for how it was made).
 pub const SAMPLE_VIDEO: &[u8] = include_bytes!("../../assets/sample.mp4");
+/// Its thumbnail, 320×180, as Telegram makes for a video (same README).
+pub const SAMPLE_POSTER: &[u8] = include_bytes!("../../assets/sample-poster.jpg");
+
+/// The sample video as a simulated user sends it, named `name`, with its thumbnail.
+pub fn sample_video(name: &str) -> FileSpec {
+    FileSpec {
+        name: name.into(),
+        mime: "video/mp4".into(),
+        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
+        content: Content::Bytes(SAMPLE_VIDEO.to_vec().into()),
+        dc: 2,
+        thumb: None,
+    }
+    .with_thumb(SAMPLE_POSTER, 320, 180)
+}
 pub const DEMO_TOKEN: &str = "100001:beamgram-demo-bot-token";
 
 #[derive(Debug, thiserror::Error)]
@@ -142,13 +157,7 @@ pub async fn show(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resu
     let signer = app.signer().clone();
     let serving = Serving::start(app);
 
-    let sample = FileSpec {
-        name: "sample.mp4".into(),
-        mime: "video/mp4".into(),
-        kind: FileKind::Video { duration: 8.0, width: 640, height: 360 },
-        content: Content::Bytes(SAMPLE_VIDEO.to_vec().into()),
-        dc: 2,
-    };
+    let sample = sample_video("sample.mp4");
     println!("\nDemo User → bot: sample.mp4 ({} bytes)", SAMPLE_VIDEO.len());
     h.send_file(user, bot, sample, "")?;
     let reply = h.wait_for_message(bot, user, 1, Duration::from_secs(30)).await?;

@@ -53,6 +53,9 @@ enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// Check this installation: the database, the plugins, the bots' logins, the bin channel,
+    /// the public URL. One line per problem with its fix; exit 1 when anything is wrong.
+    Doctor,
     /// Ask a running beamgram's /healthz; exit 0 when healthy (a container's health check).
     Healthcheck {
         /// Default: http://127.0.0.1:<http.port>/healthz of this configuration.
@@ -222,6 +225,25 @@ async fn run_command() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("beamgram healthcheck: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Doctor => {
+            if let Err(e) = config.require_telegram() {
+                return config_failure(e);
+            }
+            let report = beamgram::doctor::examine(&config).await;
+            for f in &report.findings {
+                println!("{f}");
+            }
+            match report.healthy() {
+                true => {
+                    println!("no problems found");
+                    ExitCode::SUCCESS
+                }
+                false => {
+                    println!("{} problem(s) found", report.problems().count());
                     ExitCode::FAILURE
                 }
             }

@@ -153,7 +153,7 @@ async fn send_file(h: &SimHandle, user: AccountId, bot: AccountId, rest: &str) -
         "txt" => ("text/plain", FileKind::Document),
         _ => ("application/octet-stream", FileKind::Document),
     };
-    let spec = FileSpec { name, mime: mime.into(), kind, content: Content::Bytes(bytes.into()), dc: 2 };
+    let spec = FileSpec { name, mime: mime.into(), kind, content: Content::Bytes(bytes.into()), dc: 2, thumb: None };
     h.send_file(user, bot, spec, caption).map(|(id, _)| format!("sent (message {id})")).map_err(|e| e.to_string())
 }
 

@@ -41,7 +41,7 @@ pub use address::SimAddress;
 pub use content::Content;
 pub use faults::{Fault, FaultRule, LinkProfile};
 pub use script::{FileSpec, SeenButton, SeenMessage, SimError};
-pub use world::{AccountId, ChannelId, FileId, FileKind};
+pub use world::{AccountId, ChannelId, FileId, FileKind, Thumb};
 
 use conn::ConnEntry;
 use to_client::ToClient;

@@ -158,7 +158,13 @@ fn document(file: &SimFile) -> tl::enums::MessageMedia {
         date: file.date,
         mime_type: file.mime.clone(),
         size: file.content.len() as i64,
-        thumbs: None,
+        thumbs: file.thumb.as_ref().map(|t| {
+            vec![
+                // Telegram lists a tiny inline preview first; clients must pick a real size.
+                tl::types::PhotoStrippedSize { r#type: "i".into(), bytes: vec![1, 40, 40] }.into(),
+                tl::types::PhotoSize { r#type: "m".into(), w: t.w, h: t.h, size: t.bytes.len() as i32 }.into(),
+            ]
+        }),
         video_thumbs: None,
         dc_id: file.dc_id,
         attributes,

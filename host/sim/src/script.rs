@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::api::send;
 use super::content::Content;
 use super::crypto::AuthKey;
-use super::world::{Account, AccountId, Body, Channel, ChannelId, FileId, FileKind, KeyEntry, SimFile};
+use super::world::{Account, AccountId, Body, Channel, ChannelId, FileId, FileKind, KeyEntry, SimFile, Thumb};
 use super::{CallbackAnswer, SimHandle, address, lock, render};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct FileSpec {
     pub content: Content,
     /// Where Telegram stores it: a bot on another DC gets FILE_MIGRATE when it downloads.
     pub dc: i32,
+    /// A thumbnail (JPEG), as Telegram makes for videos and keeps for music with a cover.
+    pub thumb: Option<Thumb>,
 }
 
 impl FileSpec {
@@ -53,6 +55,7 @@ impl FileSpec {
             kind: FileKind::Document,
             content: Content::Bytes(bytes.into()),
             dc: 2,
+            thumb: None,
         }
     }
 
@@ -64,6 +67,7 @@ impl FileSpec {
             kind: FileKind::Document,
             content: Content::Seeded { seed, size },
             dc: 2,
+            thumb: None,
         }
     }
 
@@ -74,6 +78,11 @@ impl FileSpec {
 
     pub fn on_dc(mut self, dc: i32) -> Self {
         self.dc = dc;
+        self
+    }
+
+    pub fn with_thumb(mut self, jpeg: &[u8], w: i32, h: i32) -> Self {
+        self.thumb = Some(Thumb { bytes: jpeg.to_vec().into(), w, h });
         self
     }
 }
@@ -226,7 +235,7 @@ impl SimHandle {
     }
 
     pub fn add_file(&self, spec: FileSpec) -> FileId {
-        self.shared.world().add_file(spec.name, spec.mime, spec.kind, spec.content, spec.dc)
+        self.shared.world().add_file(spec)
     }
 
     /// Sends a file (with a caption) to a bot; returns the user's message id and the file.
@@ -241,6 +250,21 @@ impl SimHandle {
         let body = Body { text: caption.into(), media: Some(file), ..Body::default() };
         let mut world = self.shared.world();
         Ok((send::private(&self.shared, &mut world, user, bot, None, body, None)?.1, file))
+    }
+
+    /// Sends a file as a reply to one of the messages of the user's chat with the bot
+    /// (`reply_to` as the user sees it); returns the user's message id.
+    pub fn send_file_reply(
+        &self,
+        user: AccountId,
+        bot: AccountId,
+        reply_to: i32,
+        spec: FileSpec,
+    ) -> Result<i32, SimError> {
+        let file = self.add_file(spec);
+        let body = Body { media: Some(file), ..Body::default() };
+        let mut world = self.shared.world();
+        Ok(send::private(&self.shared, &mut world, user, bot, Some(reply_to), body, None)?.1)
     }
 
     /// Posts to a channel as its owner would (not as any bot).

@@ -4,6 +4,7 @@
 //! tasks render what they need into TL objects while holding it and do their I/O after.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use grammers_tl_types as tl;
 
@@ -144,6 +145,16 @@ pub struct SimFile {
     /// with FILE_REFERENCE_EXPIRED, as Telegram does after a reference ages out.
     pub file_reference: Vec<u8>,
     pub date: i32,
+    /// The document's thumbnail (Telegram's `m` size), as videos and music with a cover have.
+    pub thumb: Option<Thumb>,
+}
+
+/// A JPEG thumbnail of a document, served by `upload.getFile` with `thumb_size = "m"`.
+#[derive(Clone, Debug)]
+pub struct Thumb {
+    pub bytes: Arc<Vec<u8>>,
+    pub w: i32,
+    pub h: i32,
 }
 
 /// An authorization key the simulator knows, and whom it is bound to.
@@ -275,13 +286,16 @@ impl World {
         Some(id)
     }
 
-    pub fn add_file(&mut self, name: String, mime: String, kind: FileKind, content: Content, dc_id: i32) -> FileId {
+    pub fn add_file(&mut self, spec: crate::script::FileSpec) -> FileId {
+        let crate::script::FileSpec { name, mime, kind, content, dc: dc_id, thumb } = spec;
         let id = self.fresh_id() * 1_000_003;
         let access_hash: i64 = rand::random();
         let mut file_reference = vec![0u8; 16];
         rand::Rng::fill(&mut rand::thread_rng(), &mut file_reference[..]);
-        self.files
-            .insert(id, SimFile { id, access_hash, dc_id, name, mime, kind, content, file_reference, date: now() });
+        self.files.insert(
+            id,
+            SimFile { id, access_hash, dc_id, name, mime, kind, content, file_reference, date: now(), thumb },
+        );
         id
     }
 

@@ -1,6 +1,7 @@
 //! What the bot does with a private message: the sender is recorded (and refused when not
 //! allowed or banned); files are copied to the bin channel, recorded and handed to the plugins
-//! (gate, reply, follow-up); other messages go to command dispatch.
+//! (gate, reply, follow-up) — except a subtitle file replying to the sender's video, which is
+//! attached to it; other messages go to command dispatch.
 
 use grammers_client::InvocationError;
 use grammers_client::media::Media;
@@ -123,6 +124,9 @@ async fn on_file(ctx: &UpdateContext, m: &Message, media: Media) -> Result<(), I
     };
     if let Err(e) = ctx.store.record_file(&record).await {
         tracing::error!(bin_message = copy, "could not record the file: {e}");
+    }
+    if super::subtitles::attach(ctx, m, &info.name, copy).await {
+        return Ok(());
     }
     let links = ctx.signer.links(ctx.signer.target(copy, ctx.config.links.ttl_secs), &info.name);
     if to_plugins(ctx, m, copy, links.clone()).await {

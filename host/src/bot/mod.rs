@@ -9,6 +9,7 @@ mod intake;
 pub mod lease;
 mod revoke;
 pub mod scheduler;
+mod subtitles;
 pub mod user_gate;
 
 use std::future::Future;

@@ -1,4 +1,5 @@
-//! The HTTP server: file streams, the web player, health and metrics.
+//! The HTTP server: file streams, the web player with its posters and subtitles, health and
+//! metrics.
 //!
 //! mini-redis style: [`run`] takes a bound listener and a shutdown future; on shutdown it stops
 //! accepting and gives open streams a deadline to finish.
@@ -13,6 +14,8 @@ mod player;
 pub mod range;
 mod stall;
 mod stream_route;
+mod subtitle_route;
+mod thumb_route;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -28,9 +31,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-use crate::links::{LinkSigner, Revocations};
+use crate::links::LinkSigner;
 use crate::metrics::Metrics;
-use crate::stream::ByteStreamer;
 pub use bots::{CloneRoutes, Served};
 
 /// The client's address, put in every request by the accept loop.
@@ -73,16 +75,15 @@ pub struct HttpState {
 }
 
 impl HttpState {
+    /// `main`: the main bot's link services.
     pub fn new(
-        streamer: Arc<ByteStreamer>,
-        signer: LinkSigner,
-        revoked: Revocations,
+        main: Served,
         clones: CloneRoutes,
         clone_links: Option<Arc<clone_links::CloneLinks>>,
         settings: HttpSettings,
     ) -> Arc<HttpState> {
-        let metrics = streamer.metrics.clone();
-        let main = Arc::new(Served { streamer, signer, revoked });
+        let metrics = main.streamer.metrics.clone();
+        let main = Arc::new(main);
         Arc::new(HttpState { main, clones, clone_links, metrics, settings, streams_per_ip: Mutex::default() })
     }
 
@@ -138,6 +139,8 @@ pub fn router(state: Arc<HttpState>) -> Router {
         .route("/stream/{token}", get(stream_route::handle))
         .route("/stream/{token}/{*name}", get(stream_route::handle))
         .route("/watch/{token}", get(player::handle))
+        .route("/thumb/{token}", get(thumb_route::handle))
+        .route("/subs/{token}/{n}", get(subtitle_route::handle))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

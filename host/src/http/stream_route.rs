@@ -42,7 +42,7 @@ pub struct StreamQuery {
     download: Option<String>,
 }
 
-fn text(status: StatusCode, msg: impl Into<String>) -> Response {
+pub fn text(status: StatusCode, msg: impl Into<String>) -> Response {
     let mut r = (status, format!("{}\n", msg.into())).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r

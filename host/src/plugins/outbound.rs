@@ -67,7 +67,7 @@ fn host_allowed(allow: &[String], host: &str) -> bool {
 }
 
 /// An error and what caused it, on one line ("client error (Connect): x resolves to …").
-fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

@@ -1,6 +1,7 @@
 //! Moving an install from one database to another (`beamgram db migrate-from-sqlite`): every
-//! table, row for row, into an empty database, in one transaction — users, files, kv, jobs,
-//! sessions (no bot logs in again) and the link secret (old links keep working).
+//! table, row for row, into an empty database, in one transaction — users, files (and their
+//! subtitles), kv, jobs, sessions (no bot logs in again) and the link secret (old links keep
+//! working).
 
 use super::db::{Arg, Row, args};
 use super::{Store, StoreError};
@@ -67,6 +68,18 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("revoked_files", &[("bin_channel", Int), ("bin_message_id", Int), ("revoked_ms", Int), ("revoked_by", Int)]),
+    (
+        "subtitles",
+        &[
+            ("bot", Int),
+            ("bin_channel", Int),
+            ("video_message", Int),
+            ("subtitle_message", Int),
+            ("label", Text),
+            ("lang", OptText),
+            ("added_ms", Int),
+        ],
+    ),
     (
         "clones",
         &[

@@ -16,6 +16,7 @@ mod leases;
 mod migrate;
 mod secrets;
 mod sessions;
+mod subtitles;
 mod users;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ pub use clones::{CloneRecord, CloneState};
 pub use files::FileRecord;
 pub use jobs::Job;
 pub use kv::{MAX_KEY, MAX_KEYS, MAX_VALUE};
+pub use subtitles::{SentFile, SubtitleTrack};
 pub use users::{SeenUser, StoredUser, UserCounts};
 
 /// The main bot's id in per-bot tables (clones use their Telegram id).

@@ -182,6 +182,39 @@ async fn revocations_by_file_and_by_sender_on(s: Store) {
 }
 
 #[tokio::test]
+async fn subtitles_attach_to_the_file_a_reply_points_at() {
+    for s in backends("subtitles_attach_to_").await {
+        subtitles_attach_to_the_file_a_reply_points_at_on(s).await;
+    }
+}
+
+async fn subtitles_attach_to_the_file_a_reply_points_at_on(s: Store) {
+    let video = FileRecord {
+        bin_channel: -100,
+        bin_message_id: 40,
+        sender_id: 7,
+        chat_id: 7,
+        message_id: 3,
+        name: "film.mkv",
+        mime: "video/x-matroska",
+        size: 9,
+    };
+    s.record_file(&video).await.expect("record");
+    let found = s.file_sent_at(-100, 7, 3).await.expect("read").expect("the video");
+    assert_eq!((found.bin_message_id, found.sender_id, found.name.as_str()), (40, 7, "film.mkv"));
+    assert_eq!(s.file_sent_at(-100, 8, 3).await.expect("read"), None, "another chat's message 3");
+    assert_eq!(s.file_sent_at(-200, 7, 3).await.expect("read"), None, "another bin channel");
+    let en = SubtitleTrack { message: 41, label: "English".into(), lang: Some("en".into()) };
+    let other = SubtitleTrack { message: 42, label: "commentary".into(), lang: None };
+    s.attach_subtitle(-100, 40, &en).await.expect("attach");
+    s.attach_subtitle(-100, 40, &other).await.expect("attach");
+    s.attach_subtitle(-100, 40, &en).await.expect("again changes nothing");
+    assert_eq!(s.subtitles_of(-100, 40).await.expect("read"), vec![en, other]);
+    assert!(s.subtitles_of(-100, 41).await.expect("read").is_empty());
+    assert!(s.for_bot(5).subtitles_of(-100, 40).await.expect("read").is_empty(), "per bot");
+}
+
+#[tokio::test]
 async fn settings_written_before_namespaces_move_to_their_plugin() {
     let dir = temp_dir("settings-migrate");
     std::fs::create_dir_all(&dir).expect("dir");

@@ -66,6 +66,9 @@ pub struct StreamSettings {
 }
 
 type ChunkKey = (i64, u64, u32, bool);
+
+/// Memory for cached thumbnails (typically 10–50 KiB each).
+const THUMB_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 type InFlight = Shared<BoxFuture<'static, Result<Bytes, StreamError>>>;
 
 pub struct ByteStreamer {
@@ -76,6 +79,8 @@ pub struct ByteStreamer {
     /// tied to the stream that started it, a viewer whose client stopped reading (so whose
     /// body is no longer polled) would stall every other viewer waiting on that chunk.
     in_flight: Mutex<HashMap<ChunkKey, InFlight>>,
+    /// Thumbnails by document id: a watch page's poster is asked for by every visitor.
+    thumbs: Cache<i64, Bytes>,
     window: usize,
     pub metrics: Arc<Metrics>,
 }
@@ -90,6 +95,11 @@ impl ByteStreamer {
             upstream: Upstream { pool, props, metrics: metrics.clone(), deadline: settings.chunk_deadline },
             chunks,
             in_flight: Mutex::default(),
+            thumbs: Cache::builder()
+                .weigher(|_, v: &Bytes| v.len().try_into().unwrap_or(u32::MAX))
+                .max_capacity(THUMB_CACHE_BYTES)
+                .time_to_live(Duration::from_secs(3600))
+                .build(),
             window: settings.window.max(1),
             metrics,
         }
@@ -125,6 +135,33 @@ impl ByteStreamer {
         self.upstream.props.get(message_id).await
     }
 
+    /// The file's thumbnail (a video's poster, a song's cover), if it has one; fetched once
+    /// however many ask at the same time, then kept for an hour.
+    pub async fn thumbnail(&self, props: &Arc<FileProps>) -> Result<Option<Bytes>, StreamError> {
+        let Some(thumb) = props.thumb.as_ref() else { return Ok(None) };
+        let req = ChunkRequest { offset: 0, limit: props::MAX_THUMB_BYTES, precise: false, skip: 0, take: thumb.size };
+        let fetch = self.upstream.fetch(props.clone(), req, Some(&thumb.size_type));
+        self.thumbs.try_get_with(props.unique_id, fetch).await.map(Some).map_err(|e| (*e).clone())
+    }
+
+    /// A small file whole (a subtitle file), fetched like any stream; `None` when it is larger
+    /// than `max` bytes.
+    pub async fn whole(self: &Arc<Self>, props: Arc<FileProps>, max: u64) -> Result<Option<Bytes>, StreamError> {
+        use futures_util::StreamExt;
+        if props.size > max {
+            return Ok(None);
+        }
+        if props.size == 0 {
+            return Ok(Some(Bytes::new()));
+        }
+        let mut out = Vec::with_capacity(props.size as usize);
+        let mut body = std::pin::pin!(self.body(props.clone(), 0, props.size - 1));
+        while let Some(part) = body.next().await {
+            out.extend_from_slice(&part?);
+        }
+        Ok(Some(Bytes::from(out)))
+    }
+
     /// A connection can fetch now: there is one, and not every one is resting.
     pub fn is_ready(&self) -> bool {
         !self.upstream.pool.is_empty() && self.upstream.pool.all_resting().is_none()
@@ -155,7 +192,7 @@ impl ByteStreamer {
                     self.metrics.chunk_misses.fetch_add(1, Relaxed);
                     let this = self.clone();
                     let task = tokio::spawn(async move {
-                        let result = this.upstream.fetch(props, req).await;
+                        let result = this.upstream.fetch(props, req, None).await;
                         if let Ok(b) = &result {
                             this.chunks.insert(key, b.clone()).await;
                         }

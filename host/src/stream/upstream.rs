@@ -37,17 +37,26 @@ enum Outcome {
 }
 
 /// Where one chunk's fetch stands: the file's current reference and DC, and the retries spent.
-struct Attempt {
+struct Attempt<'a> {
     props: Arc<FileProps>,
+    /// A thumbnail's size type when the request is for one, not for the file.
+    thumb: Option<&'a str>,
     dc: i32,
     refreshes: u32,
     transient: u32,
 }
 
 impl Upstream {
-    pub async fn fetch(&self, props: Arc<FileProps>, req: ChunkRequest) -> Result<Bytes, StreamError> {
+    /// One chunk of the file, or (with `thumb`, a size type from its thumbnails) of one of its
+    /// thumbnails, with every recovery the file's own chunks get.
+    pub async fn fetch(
+        &self,
+        props: Arc<FileProps>,
+        req: ChunkRequest,
+        thumb: Option<&str>,
+    ) -> Result<Bytes, StreamError> {
         let deadline = Instant::now() + self.deadline;
-        let mut at = Attempt { dc: props.dc_id, props, refreshes: 0, transient: 0 };
+        let mut at = Attempt { dc: props.dc_id, props, thumb, refreshes: 0, transient: 0 };
         loop {
             let (conn, _busy) = match self.pool.pick(req.limit as usize) {
                 Ok(c) => c,
@@ -84,14 +93,18 @@ impl Upstream {
     async fn get_file(
         &self,
         conn: &Connection,
-        at: &Attempt,
+        at: &Attempt<'_>,
         req: &ChunkRequest,
     ) -> Result<Result<Bytes, InvocationError>, StreamError> {
         let started = Instant::now();
+        let mut location = at.props.location.clone();
+        if let (Some(size), tl::enums::InputFileLocation::InputDocumentFileLocation(d)) = (at.thumb, &mut location) {
+            d.thumb_size = size.to_string();
+        }
         let request = tl::functions::upload::GetFile {
             precise: req.precise,
             cdn_supported: false,
-            location: at.props.location.clone(),
+            location,
             offset: req.offset as i64,
             limit: req.limit as i32,
         };
@@ -113,7 +126,12 @@ impl Upstream {
 
     /// What to do after a failed call: rest the connection, refresh the reference, follow the
     /// file to its DC, authorize there, or back off — or give up with the error.
-    async fn recover(&self, conn: &Connection, at: &mut Attempt, e: InvocationError) -> Result<Outcome, StreamError> {
+    async fn recover(
+        &self,
+        conn: &Connection,
+        at: &mut Attempt<'_>,
+        e: InvocationError,
+    ) -> Result<Outcome, StreamError> {
         let InvocationError::Rpc(e) = e else {
             if at.transient >= MAX_TRANSIENT {
                 return Err(StreamError::upstream(e));

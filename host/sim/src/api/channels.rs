@@ -93,6 +93,8 @@ pub fn get_participant(
     let user = match &req.participant {
         tl::enums::InputPeer::User(u) => u.user_id,
         tl::enums::InputPeer::UserFromMessage(u) => u.user_id,
+        // A bot asking about itself: what it may do in the channel.
+        tl::enums::InputPeer::PeerSelf => me,
         _ => return Err(err(400, "PARTICIPANT_ID_INVALID")),
     };
     if !world.accounts.contains_key(&user) {
@@ -103,7 +105,8 @@ pub fn get_participant(
             can_edit: false,
             is_self: user == me,
             user_id: user,
-            inviter_id: None,
+            // `self` and `inviter_id` share one flag: Telegram says who added you when it is you.
+            inviter_id: (user == me).then_some(user),
             promoted_by: user,
             date: 0,
             admin_rights: tl::types::ChatAdminRights {

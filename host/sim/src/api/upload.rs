@@ -5,6 +5,7 @@ use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr, err};
 use crate::content::Content;
+use crate::script::FileSpec;
 use crate::world::{AccountId, FileId, FileKind, World};
 
 const KIB: i64 = 1024;
@@ -49,6 +50,15 @@ fn location_parts(loc: &tl::enums::InputFileLocation) -> Option<(i64, i64, &[u8]
     }
 }
 
+/// Which thumbnail of a document a location asks for ("" for the document itself; a photo's
+/// sizes are all served as the photo).
+fn thumb_size(loc: &tl::enums::InputFileLocation) -> &str {
+    match loc {
+        tl::enums::InputFileLocation::InputDocumentFileLocation(d) => &d.thumb_size,
+        _ => "",
+    }
+}
+
 pub fn rotate_reference_of(ctx: &CallCtx, loc: &tl::enums::InputFileLocation) {
     if let Some((id, _, _)) = location_parts(loc) {
         ctx.shared.world().rotate_file_reference(id);
@@ -68,7 +78,14 @@ pub fn get_file(ctx: &CallCtx, req: tl::functions::upload::GetFile) -> Result<tl
             return Err(err(400, "FILE_REFERENCE_EXPIRED"));
         }
         check_range(req.precise, req.offset, req.limit)?;
-        file.content.clone()
+        match thumb_size(&req.location) {
+            "" => file.content.clone(),
+            "m" => match &file.thumb {
+                Some(t) => Content::Bytes(t.bytes.clone()),
+                None => return Err(err(400, "LOCATION_INVALID")),
+            },
+            _ => return Err(err(400, "LOCATION_INVALID")),
+        }
     };
     // Read outside the lock: seeded content is generated on the fly.
     let bytes = content.read(req.offset as u64, req.limit as usize);
@@ -164,17 +181,18 @@ pub fn input_media_file(
                 }
             }
             let mime = if d.mime_type.is_empty() { "application/octet-stream".into() } else { d.mime_type };
-            Ok(world.add_file(name, mime, kind, Content::Bytes(bytes.into()), dc))
+            Ok(world.add_file(FileSpec { name, mime, kind, content: Content::Bytes(bytes.into()), dc, thumb: None }))
         }
         tl::enums::InputMedia::UploadedPhoto(p) => {
             let (bytes, name) = assemble(world, me, &p.file)?;
-            Ok(world.add_file(
+            Ok(world.add_file(FileSpec {
                 name,
-                "image/jpeg".into(),
-                FileKind::Photo { width: 0, height: 0 },
-                Content::Bytes(bytes.into()),
+                mime: "image/jpeg".into(),
+                kind: FileKind::Photo { width: 0, height: 0 },
+                content: Content::Bytes(bytes.into()),
                 dc,
-            ))
+                thumb: None,
+            }))
         }
         _ => Err(err(400, "MEDIA_INVALID")),
     }
