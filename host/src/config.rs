@@ -8,6 +8,7 @@ mod clones;
 mod legacy_env;
 mod masking;
 mod node;
+mod subscribe;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use clones::{ClonesConfig, DEFAULT_CLONE_PLUGINS};
 pub use node::{NodeConfig, Role};
+pub use subscribe::SubscribeTo;
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -259,6 +261,9 @@ pub struct AccessConfig {
     pub user_per_minute: u32,
     /// Banning a user also revokes the links of every file they sent.
     pub ban_revokes_links: bool,
+    /// Channels a user must have joined before they get links (`@name`, or `-100…` and its
+    /// invite link); see [`SubscribeTo`].
+    pub force_subscribe: Vec<String>,
 }
 
 impl Default for AccessConfig {
@@ -271,6 +276,7 @@ impl Default for AccessConfig {
             user_burst: 20,
             user_per_minute: 30,
             ban_revokes_links: false,
+            force_subscribe: Vec::new(),
         }
     }
 }

@@ -229,6 +229,9 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
 
 pub async fn on_callback(ctx: &UpdateContext, q: &CallbackQuery) {
     let data = String::from_utf8_lossy(q.data()).to_string();
+    if super::subscribe::on_retry(ctx, q, &data).await {
+        return;
+    }
     // The plugin whose MAC tags the data; crafted or altered data matches none.
     let found = ctx.plugins.as_ref().and_then(|host| {
         let plugins = host.list();

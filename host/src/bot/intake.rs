@@ -29,6 +29,9 @@ pub async fn on_message(ctx: &UpdateContext, m: Message) -> Result<(), Invocatio
         ctx.say(chat, Draft::text(why).reply_to(m.id())).await;
         return Ok(());
     }
+    if held_back(ctx, &m, chat, sender).await {
+        return Ok(());
+    }
     if let Some(media) = m.media() {
         return on_file(ctx, &m, media).await;
     }
@@ -43,6 +46,15 @@ pub async fn on_message(ctx: &UpdateContext, m: Message) -> Result<(), Invocatio
     };
     ctx.say(chat, Draft::text(reply).reply_to(m.id())).await;
     Ok(())
+}
+
+/// Files and commands (but `/start` and `/help`) wait until the sender joined the channels the
+/// operator requires (see [`super::subscribe`]).
+async fn held_back(ctx: &UpdateContext, m: &Message, chat: i64, sender: i64) -> bool {
+    let text = m.text().trim();
+    let command = text.strip_prefix('/').map(|c| c.split([' ', '@']).next().unwrap_or(""));
+    let gated = m.media().is_some() || command.is_some_and(|c| c != "start" && c != "help");
+    gated && super::subscribe::hold(ctx, chat, m.id(), sender).await
 }
 
 const PRIVATE: &str = "Sorry, this bot is private.";

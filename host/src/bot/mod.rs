@@ -9,6 +9,7 @@ mod intake;
 pub mod lease;
 mod revoke;
 pub mod scheduler;
+pub mod subscribe;
 mod subtitles;
 pub mod user_gate;
 
@@ -55,6 +56,8 @@ pub struct UpdateContext {
     pub revoked: crate::links::Revocations,
     /// The operator's bot or a user's clone.
     pub role: Role,
+    /// The channels users must join before they get links, and what is known of who has.
+    pub subscriptions: Arc<subscribe::Subscriptions>,
 }
 
 /// Which bot an update loop runs.
@@ -85,7 +88,8 @@ impl UpdateContext {
             per_minute: a.user_per_minute,
         });
         let role = Role::Main { clones: None };
-        UpdateContext { client, config, signer, plugins, username, store, outbox, users, revoked, role }
+        let subscriptions = Arc::new(subscribe::Subscriptions::new(&a.force_subscribe));
+        UpdateContext { client, config, signer, plugins, username, store, outbox, users, revoked, role, subscriptions }
     }
 
     pub fn is_admin(&self, user: i64) -> bool {

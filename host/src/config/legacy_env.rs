@@ -58,6 +58,13 @@ pub fn provider(env: &[(String, String)]) -> Result<Figment, ConfigError> {
     if let Some(v) = get("ADMINS") {
         insert(&mut d, &["access", "admins"], Value::from(ids("ADMINS", v)?));
     }
+    // FORCE_SUB_CHANNELS="@news, -1001234567890 https://t.me/+AbCd" (AUTH_CHANNEL, as other
+    // bots name a single one).
+    if let Some(v) = get("FORCE_SUB_CHANNELS").or_else(|| get("AUTH_CHANNEL")) {
+        let entries: Vec<Value> =
+            v.split(',').map(str::trim).filter(|e| !e.is_empty()).map(|e| Value::from(e.to_string())).collect();
+        insert(&mut d, &["access", "force_subscribe"], Value::from(entries));
+    }
     if let Some(v) = get("DATABASE_URL") {
         insert(&mut d, &["storage", "database_url"], text(v));
     }

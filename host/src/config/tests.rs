@@ -32,8 +32,10 @@ fn legacy_names_map_onto_the_config() {
         ("ALLOWED_USERS", "1, 2 3"),
         ("ADMINS", "7"),
         ("HASH_LENGTH", "20"),
+        ("FORCE_SUB_CHANNELS", "@news_ch, -1001234567891 https://t.me/+AbCd"),
     ])
     .expect("loads");
+    assert_eq!(c.access.force_subscribe, vec!["@news_ch", "-1001234567891 https://t.me/+AbCd"]);
     assert_eq!(c.telegram.api_id, 12345);
     assert_eq!(c.telegram.bin_channel, -1001234567890);
     assert_eq!(c.telegram.multi_tokens, vec!["2:b", "3:c"]);
@@ -53,6 +55,7 @@ fn bad_values_name_their_key() {
     assert!(load(&[("BOT_TOKEN", "nocolon")]).unwrap_err().key.contains("BOT_TOKEN"));
     assert!(load(&[("BIN_CHANNEL", "12345")]).unwrap_err().key.contains("BIN_CHANNEL"));
     assert!(load(&[("HASH_LENGTH", "2")]).unwrap_err().key.contains("HASH_LENGTH"));
+    assert!(load(&[("AUTH_CHANNEL", "news")]).unwrap_err().key.contains("FORCE_SUB_CHANNELS"));
     assert_eq!(load(&[("BEAMGRAM_HTTP__PORT", "x")]).unwrap_err().key, "http.port");
     assert!(load(&[]).expect("loads").require_telegram().unwrap_err().key.contains("API_ID"));
 }

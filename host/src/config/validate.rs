@@ -53,6 +53,9 @@ impl Config {
                 .map_err(|e| bad(format!("plugins.grants.{name}"), e.to_string()))?;
         }
         let a = &self.access;
+        for entry in &a.force_subscribe {
+            super::SubscribeTo::parse(entry).map_err(|e| bad("access.force_subscribe (FORCE_SUB_CHANNELS)", e))?;
+        }
         if a.user_concurrency == 0 || a.user_queue == 0 || a.user_burst == 0 || a.user_per_minute == 0 {
             return Err(bad(
                 "access.user_concurrency / user_queue / user_burst / user_per_minute",

@@ -27,6 +27,8 @@ fn clone_config(host: &Config, rec: &CloneRecord) -> Config {
     let mut c = host.clone();
     c.access.admins = vec![rec.owner_id];
     c.access.allowed_users = Vec::new();
+    // The operator's channels are not a clone's to require (nor can the clone check them).
+    c.access.force_subscribe = Vec::new();
     c.telegram.bin_channel = rec.bin_channel.unwrap_or(0);
     c.telegram.bot_token = String::new();
     c.telegram.multi_tokens = Vec::new();
