@@ -270,11 +270,24 @@ async fn admin_stats_bans_and_access() {
     h.send_text(user, bot, "/broadcast").expect("send");
     expect(h, bot, user, "non-admins refused", |m| m.text == "That command is for admins.").await;
     h.send_file(admin, bot, sample_video(), "").expect("send");
-    expect(h, bot, admin, "a file", |m| m.text.contains("sample.mp4")).await;
+    let answer = expect(h, bot, admin, "a file", |m| m.text.contains("sample.mp4")).await;
+    // Streamed once, with one FLOOD_WAIT on the way: today's traffic shows both.
+    let download = url_buttons(&answer).into_iter().find(|(t, _)| t.contains("Download")).expect("a download button").1;
+    h.inject(FaultRule::new("upload.getFile", Fault::FloodWait(1)));
+    let (_, body) = curl(&[&download]).await;
+    assert_eq!(body.len(), beamgram_cli::demo::SAMPLE_VIDEO.len());
 
     h.send_text(admin, bot, "/stats").expect("send");
     let stats = expect(h, bot, admin, "stats", |m| m.text.starts_with("📊")).await;
-    for part in ["Users: 2 (0 banned", "Files: 1 (1.2 MiB)", "admin", "file-info"] {
+    for part in [
+        "Users: 2 (0 banned",
+        "Files: 1 (1.2 MiB)",
+        "Streams now: 0 · served 1.2 MiB since start",
+        "Today: 1.2 MiB served · FLOOD_WAITs in the last hour: 1",
+        "Most streamed today:\n1. sample.mp4 — 1.2 MiB",
+        "admin",
+        "file-info",
+    ] {
         assert!(stats.text.contains(part), "{part} missing:\n{}", stats.text);
     }
 

@@ -309,3 +309,68 @@ async fn subtitles_sent_as_replies_are_tracks_of_the_video() {
     );
     host.stop().await;
 }
+
+/// The admin page: `/admin_link` (admins only) gives a short-lived link; the page shows live
+/// stats and updates by itself when a file is streamed. A forged token, or a file's token, opens
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_admin_page_shows_live_stats_behind_a_short_lived_link() {
+    let Some(driver) = Driver::start(3) else { return };
+    let mut mallory = 0;
+    let host = host_with(|c, w| {
+        c.access.admins = vec![w.user];
+        mallory = w.h.add_user("Mallory", None);
+    })
+    .await;
+    let (h, bot) = (&host.w.h, host.w.bot);
+    h.send_text(mallory, bot, "/admin_link").expect("send");
+    let refused = expect(h, bot, mallory, "an answer", |_| true).await;
+    assert!(!refused.text.contains("/admin/"), "no link for a non-admin: {}", refused.text);
+
+    let m = host.ask("/admin_link").await;
+    let link = m.text.lines().find(|l| l.contains("/admin/")).expect("a link").trim().to_string();
+    assert!(m.text.contains("15 minutes"), "{}", m.text);
+    let page_headers = headers(&[&link]).await;
+    assert_eq!(header(&page_headers, "cache-control"), Some("no-store"));
+    assert_eq!(header(&page_headers, "referrer-policy"), Some("no-referrer"));
+    assert!(header(&page_headers, "content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'none'")));
+    let forged = format!("{}x", link);
+    assert_eq!(status_of(&[&forged]).await, 404);
+    assert_eq!(status_of(&[&format!("{forged}/stats.json")]).await, 404);
+
+    let s = driver.session("admin", None).await;
+    s.open(&link).await;
+    let text = |id: &'static str| {
+        let s = &s;
+        async move { s.run(&format!("return document.getElementById('{id}').textContent")).await }
+    };
+    let mut shown = serde_json::Value::Null;
+    assert!(
+        eventually(Duration::from_secs(10), async || {
+            shown = text("users").await;
+            shown == "2"
+        })
+        .await,
+        "the page shows the users: {shown}"
+    );
+    assert_eq!(text("streams-now").await, "0");
+    // A file is streamed while the page is open: it appears on its own.
+    let links = host.send(sample()).await;
+    assert_eq!(curl(&[&links.stream]).await.1.len(), beamgram_cli::demo::SAMPLE_VIDEO.len());
+    let mut top = serde_json::Value::Null;
+    let updated = eventually(Duration::from_secs(10), async || {
+        top = text("top-files").await;
+        top.as_str().is_some_and(|t| t.contains("sample clip; #1.mp4 — 1.2 MiB"))
+    })
+    .await;
+    let today = text("served-today").await;
+    s.screenshot("admin.png").await;
+    s.close().await;
+    assert!(updated, "the most streamed file shows up live: {top}");
+    assert_eq!(today, "1.2 MiB");
+    // A file's token opens no admin page.
+    let file_token = links.watch.rsplit('/').next().unwrap_or_default().to_string();
+    let admin_base = &link[..link.find("/admin/").unwrap_or(0)];
+    assert_eq!(status_of(&[&format!("{admin_base}/admin/{file_token}")]).await, 404);
+    host.stop().await;
+}

@@ -156,12 +156,26 @@ async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
         .await
         .expect("notice");
     assert!(
-        note.text.contains("beamgram:plugin@9.0.0") && note.text.contains("beamgram:plugin@0.2.0"),
+        note.text.contains("beamgram:plugin@9.0.0") && note.text.contains("beamgram:plugin@0.2.1"),
         "{}",
         note.text
     );
     assert!(host.ask("/future").await.text.contains("I don't know /future"));
     assert_eq!(host.ask("/hello").await.text, "hello v2, world");
+    host.stop().await;
+}
+
+/// Interface versions: a plugin built for the previous patch (0.2.0, with wit-bindgen directly)
+/// loads unchanged beside the SDK's 0.2.1 builds and uses what 0.2.0 had; one built for an
+/// interface this host does not run is refused naming both versions (above, `test_future`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_plugin_built_for_an_earlier_patch_loads_and_runs() {
+    let host = host_with(|c, _| {
+        deploy(&c.plugins.dir, &wasm("test_legacy"), "legacy.wasm");
+        c.plugins.grants.insert("legacy".into(), vec!["users".into()]);
+    })
+    .await;
+    assert_eq!(host.ask("/legacy").await.text, "built for 0.2.0, running here; 1 users");
     host.stop().await;
 }
 

@@ -200,7 +200,13 @@ impl App {
             revoked: self.revoked.clone(),
             tracks: crate::links::SubtitleTracks::new(self.store.clone(), self.config.telegram.bin_channel),
         };
-        let state = HttpState::new(main_links, self.routes.clone(), clone_links.clone(), http_settings);
+        let state = HttpState::new(
+            main_links,
+            self.routes.clone(),
+            clone_links.clone(),
+            http_settings,
+            Some(self.store.clone()),
+        );
         let mut ctx = UpdateContext::new(
             (self.main.client.clone(), self.main.username.clone()),
             self.config.clone(),

@@ -31,6 +31,7 @@ pub mod storage;
 pub mod stream;
 pub mod subtitles;
 pub mod telegram;
+pub mod traffic;
 
 use std::future::Future;
 

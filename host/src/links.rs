@@ -9,9 +9,11 @@
 //! side knows whose client reads the file, and its id is signed too: a token minted for one
 //! bot's file never opens another bot's, even with the same channel and message id.
 
+mod admin_token;
 mod revocations;
 mod tracks;
 
+pub use admin_token::ADMIN_LINK_SECS;
 pub use revocations::Revocations;
 pub use tracks::SubtitleTracks;
 

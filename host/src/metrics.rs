@@ -25,6 +25,8 @@ pub struct Metrics {
     pub chunk_hits: AtomicU64,
     pub chunk_misses: AtomicU64,
     pub active_streams: AtomicU64,
+    /// Today's bytes per file and the last hour's FLOOD_WAITs, for admins.
+    pub traffic: crate::traffic::Traffic,
 }
 
 impl Metrics {

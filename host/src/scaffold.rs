@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 const SDK_LIB: &str = include_str!("../../plugins/sdk/src/lib.rs");
 const SDK_BUILD: &str = include_str!("../../plugins/sdk/src/build.rs");
 const HUMAN: &str = include_str!("../../plugins/human/src/lib.rs");
-const WIT: &str = include_str!("../../wit/beamgram-plugin-0.2.0/plugin.wit");
+const WIT: &str = include_str!("../../wit/beamgram-plugin-0.2.1/plugin.wit");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
@@ -42,7 +42,7 @@ pub fn new_plugin(name: &str, dir: &Path) -> Result<PathBuf, ScaffoldError> {
         (root.join("README.md"), readme(name, &command)),
         (root.join(".gitignore"), "/target\n".into()),
         (root.join("beamgram-plugin/Cargo.toml"), SDK_CARGO.into()),
-        (root.join("beamgram-plugin/src/lib.rs"), SDK_LIB.replace("../../wit/beamgram-plugin-0.2.0", "wit")),
+        (root.join("beamgram-plugin/src/lib.rs"), SDK_LIB.replace("../../wit/beamgram-plugin-0.2.1", "wit")),
         (root.join("beamgram-plugin/src/build.rs"), SDK_BUILD.into()),
         (root.join("beamgram-human/Cargo.toml"), HUMAN_CARGO.into()),
         (root.join("beamgram-human/src/lib.rs"), HUMAN.into()),
@@ -59,7 +59,7 @@ pub fn new_plugin(name: &str, dir: &Path) -> Result<PathBuf, ScaffoldError> {
 
 const SDK_CARGO: &str = r#"[package]
 name = "beamgram-plugin"
-version = "0.2.0"
+version = "0.2.1"
 edition = "2024"
 rust-version = "1.95"
 description = "The beamgram plugin SDK (a copy made by `beamgram plugin new`)"

@@ -167,6 +167,14 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
         super::revoke::command(ctx, m, user, admin, cmd.args).await;
         return true;
     }
+    // The live stats page is the operator's (a clone's owner has /stats in their clone).
+    if cmd.name == "admin_link" && admin && matches!(ctx.role, super::Role::Main { .. }) {
+        let link = ctx.signer.admin_link(crate::traffic::now());
+        let minutes = crate::links::ADMIN_LINK_SECS / 60;
+        ctx.answer(m, format!("📈 Live stats for the next {minutes} minutes (keep this link to yourself):\n{link}"))
+            .await;
+        return true;
+    }
     if Box::pin(super::clones::commands::on_command(ctx, m, user, admin, &cmd)).await {
         return true;
     }

@@ -1,9 +1,10 @@
 //! The HTTP server: file streams, the web player with its posters and subtitles, health and
-//! metrics.
+//! metrics, the admin page.
 //!
 //! mini-redis style: [`run`] takes a bound listener and a shutdown future; on shutdown it stops
 //! accepting and gives open streams a deadline to finish.
 
+mod admin_page;
 pub mod bots;
 pub mod client_ip;
 pub mod clone_links;
@@ -70,6 +71,8 @@ pub struct HttpState {
     pub clone_links: Option<Arc<clone_links::CloneLinks>>,
     pub metrics: Arc<Metrics>,
     pub settings: HttpSettings,
+    /// The main bot's store, for the admin page's user and file counts.
+    pub store: Option<crate::storage::Store>,
     /// Open streams per client address, to cap what one address can hold open.
     streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
 }
@@ -81,10 +84,11 @@ impl HttpState {
         clones: CloneRoutes,
         clone_links: Option<Arc<clone_links::CloneLinks>>,
         settings: HttpSettings,
+        store: Option<crate::storage::Store>,
     ) -> Arc<HttpState> {
         let metrics = main.streamer.metrics.clone();
         let main = Arc::new(main);
-        Arc::new(HttpState { main, clones, clone_links, metrics, settings, streams_per_ip: Mutex::default() })
+        Arc::new(HttpState { main, clones, clone_links, metrics, settings, store, streams_per_ip: Mutex::default() })
     }
 
     /// The bot whose links `token` is one of: a clone's when it names one that runs (here, or
@@ -141,6 +145,8 @@ pub fn router(state: Arc<HttpState>) -> Router {
         .route("/watch/{token}", get(player::handle))
         .route("/thumb/{token}", get(thumb_route::handle))
         .route("/subs/{token}/{n}", get(subtitle_route::handle))
+        .route("/admin/{token}", get(admin_page::page))
+        .route("/admin/{token}/stats.json", get(admin_page::stats))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -2,7 +2,7 @@
 //! the exports, all async (imports may wait on Telegram; exports run under epoch deadlines).
 
 wasmtime::component::bindgen!({
-    path: "../wit/beamgram-plugin-0.2.0",
+    path: "../wit/beamgram-plugin-0.2.1",
     world: "plugin",
     imports: { default: async | trappable },
     exports: { default: async },

@@ -226,12 +226,13 @@ impl ByteStreamer {
             let this = this.clone();
             let props = props.clone();
             async move {
-                let data = this.chunk(props, req).await?;
+                let data = this.chunk(props.clone(), req).await?;
                 let (skip, take) = (req.skip as usize, req.take as usize);
                 if data.len() < skip + take {
                     return Err(StreamError::ShortRead { got: data.len().saturating_sub(skip), want: take });
                 }
                 this.metrics.bytes_streamed.fetch_add(take as u64, Relaxed);
+                this.metrics.traffic.served(crate::traffic::now(), props.unique_id, &props.name, take as u64);
                 Ok(data.slice(skip..skip + take))
             }
             .boxed()

@@ -22,7 +22,7 @@
 
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/beamgram-plugin-0.2.0",
+        path: "../../wit/beamgram-plugin-0.2.1",
         world: "plugin",
         pub_export_macro: true,
         export_macro_name: "export_plugin",
@@ -40,7 +40,7 @@ pub use bindings::beamgram::plugin::{bot, clock, config, http, kv, links, log, s
 pub use build::*;
 
 /// The interface version this SDK implements; the host checks it at load.
-pub const API_VERSION: &str = "0.2.0";
+pub const API_VERSION: &str = "0.2.1";
 
 /// What a handler returns: actions for the host to carry out, or an error.
 pub type Outcome = Result<Vec<Action>, PluginError>;

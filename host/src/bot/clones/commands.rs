@@ -23,6 +23,7 @@ pub fn builtins(cloning: bool) -> Vec<CommandSpec> {
         out.push(builtin("clones", "Every clone with its owner, users and state", true));
     }
     out.push(builtin("plugins", "Loaded plugins; /plugins reload", true));
+    out.push(builtin("admin_link", "A private page with live stats, for 15 minutes", true));
     out
 }
 

@@ -1,7 +1,9 @@
 //! `users`: the bot's users. Listing, banning and statistics need the `users` grant; one
 //! user's record and settings need `user-data`.
 
-use crate::plugins::bindings::beamgram::plugin::users::{BotStats, Host, PluginStatus, User};
+use crate::plugins::bindings::beamgram::plugin::users::{
+    BotStats, FileTraffic, Host, PluginStatus, TrafficToday, User,
+};
 use crate::plugins::bindings::types::{HostError, Permission};
 use crate::plugins::host::kv::host_error;
 use crate::plugins::services::ImportServices;
@@ -58,6 +60,20 @@ async fn stats(services: &ImportServices) -> Result<BotStats, HostError> {
     }
 }
 
+/// Today's streaming as this process served it (nothing when it streams nothing).
+fn traffic(services: &ImportServices) -> TrafficToday {
+    let Some(m) = services.stream_metrics.as_deref() else {
+        return TrafficToday { streams_now: 0, bytes_today: 0, top_files: Vec::new(), flood_waits_last_hour: 0 };
+    };
+    let t = m.traffic.snapshot(crate::traffic::now(), 5);
+    TrafficToday {
+        streams_now: m.active_streams.load(std::sync::atomic::Ordering::Relaxed),
+        bytes_today: t.bytes_today,
+        top_files: t.top_files.into_iter().map(|(name, bytes)| FileTraffic { name, bytes }).collect(),
+        flood_waits_last_hour: t.flood_waits_last_hour,
+    }
+}
+
 impl Host for PluginState {
     async fn count(&mut self) -> wasmtime::Result<Result<u64, HostError>> {
         if let Err(e) = self.check(Permission::Users) {
@@ -106,6 +122,13 @@ impl Host for PluginState {
         }
         let services = self.services.clone();
         Ok(stats(&services).await)
+    }
+
+    async fn traffic(&mut self) -> wasmtime::Result<Result<TrafficToday, HostError>> {
+        if let Err(e) = self.check(Permission::Users) {
+            return Ok(Err(e));
+        }
+        Ok(Ok(traffic(&self.services)))
     }
 
     async fn get(&mut self, user_id: i64) -> wasmtime::Result<Result<Option<User>, HostError>> {

@@ -178,7 +178,10 @@ impl Plugin for Admin {
             return Err(bad_input("That command is for admins."));
         }
         match c.name.as_str() {
-            "stats" => Ok(vec![reply(stats::text(&users::stats().map_err(store_err)?))]),
+            "stats" => {
+                let (s, t) = (users::stats().map_err(store_err)?, users::traffic().map_err(store_err)?);
+                Ok(vec![reply(stats::text(&s, &t))])
+            }
             "broadcast" => start_broadcast(&c),
             name => {
                 let ban = name == "ban";
