@@ -91,14 +91,51 @@ async fn file_info_reply_has_details_buttons_and_working_links() {
 async fn file_info_template_comes_from_the_config() {
     let host = host_with(|c, _| {
         with_first_party(c, &["file-info"]);
-        let template = toml::Value::String("{kind}: {name} ({size}, {duration})\\nget it: {download}".into());
+        let template =
+            toml::Value::String("{kind}: {name} ({size}, {duration})\\n📝 {caption}\\nget it: {download}".into());
         plugin_config(c, "file-info", &[("template", template)]);
     })
     .await;
     let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
-    h.send_file(user, bot, sample_video(), "").expect("send");
+    h.send_file(user, bot, sample_video(), "Holiday, day 2").expect("send");
     let m = expect(h, bot, user, "the templated reply", |m| m.text.starts_with("video: sample.mp4")).await;
-    assert!(m.text.starts_with("video: sample.mp4 (1.2 MiB, 0:00:08)\nget it: http"), "{}", m.text);
+    assert!(m.text.starts_with("video: sample.mp4 (1.2 MiB, 0:00:08)\n📝 Holiday, day 2\nget it: http"), "{}", m.text);
+    // Without a caption, its line is left out.
+    h.send_file(user, bot, sample_video(), "").expect("send");
+    h.wait_for(WAIT, "a second reply", |s| {
+        let replies: Vec<_> = s.messages_from(bot, user).into_iter().filter(|m| m.text.starts_with("video:")).collect();
+        (replies.len() == 2).then(|| replies[1].text.clone())
+    })
+    .await
+    .map(|t| assert!(t.starts_with("video: sample.mp4 (1.2 MiB, 0:00:08)\nget it: http"), "{t}"))
+    .expect("answered");
+    host.stop().await;
+}
+
+/// `access.protect_content`: answers to files of the named kinds are protected content
+/// (Telegram's `noforwards`), from a plugin's reply and from the built-in one alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn answers_to_protected_kinds_cannot_be_forwarded() {
+    let host = host_with(|c, _| {
+        with_first_party(c, &["file-info"]);
+        c.access.protect_content = vec!["video".into()];
+    })
+    .await;
+    let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
+    h.send_file(user, bot, sample_video(), "").expect("send");
+    let video = expect(h, bot, user, "the video's answer", |m| m.text.contains("sample.mp4")).await;
+    h.send_file(user, bot, FileSpec::document("notes.pdf", "application/pdf", vec![1; 100]), "").expect("send");
+    let pdf = expect(h, bot, user, "the document's answer", |m| m.text.contains("notes.pdf")).await;
+    assert!(video.protected, "a video's answer is protected");
+    assert!(!pdf.protected, "a document's is not");
+    host.stop().await;
+
+    // No plugins: the built-in answer, with every kind protected.
+    let host = host_with(|c, _| c.access.protect_content = vec!["all".into()]).await;
+    let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
+    h.send_file(user, bot, FileSpec::document("notes.pdf", "application/pdf", vec![1; 100]), "").expect("send");
+    let m = expect(h, bot, user, "the built-in answer", |m| m.text.contains("Download: ")).await;
+    assert!(m.protected);
     host.stop().await;
 }
 

@@ -264,6 +264,19 @@ pub struct AccessConfig {
     /// Channels a user must have joined before they get links (`@name`, or `-100…` and its
     /// invite link); see [`SubscribeTo`].
     pub force_subscribe: Vec<String>,
+    /// Kinds of file whose answers are protected content (cannot be forwarded or saved):
+    /// `all`, or any of video, audio, voice, photo, animation, document.
+    pub protect_content: Vec<String>,
+}
+
+/// The kinds of file `access.protect_content` may name.
+pub const FILE_KINDS: [&str; 6] = ["video", "audio", "voice", "photo", "animation", "document"];
+
+impl AccessConfig {
+    /// Whether answers to a file of this kind are protected content.
+    pub fn protects(&self, kind: &str) -> bool {
+        self.protect_content.iter().any(|k| k == "all" || k == kind)
+    }
 }
 
 impl Default for AccessConfig {
@@ -277,6 +290,7 @@ impl Default for AccessConfig {
             user_per_minute: 30,
             ban_revokes_links: false,
             force_subscribe: Vec::new(),
+            protect_content: Vec::new(),
         }
     }
 }

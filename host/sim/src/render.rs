@@ -263,7 +263,7 @@ fn message(world: &World, h: Header, body: &Body) -> tl::enums::Message {
         legacy: false,
         edit_hide: false,
         pinned: false,
-        noforwards: false,
+        noforwards: body.protected,
         invert_media: false,
         offline: false,
         video_processing_pending: false,

@@ -118,6 +118,8 @@ pub struct SeenMessage {
     pub reply_to: Option<i32>,
     pub edited: bool,
     pub deleted: bool,
+    /// Sent with `noforwards` (protected content).
+    pub protected: bool,
 }
 
 fn buttons(markup: &Option<tl::enums::ReplyMarkup>) -> Vec<Vec<SeenButton>> {
@@ -297,6 +299,7 @@ impl SimHandle {
                 reply_to: m.reply_to.and_then(|i| world.private.get(i)).map(|r| r.id_for(user)),
                 edited: m.body.edit_date.is_some(),
                 deleted: m.deleted,
+                protected: m.body.protected,
             })
             .collect()
     }
@@ -317,6 +320,7 @@ impl SimHandle {
                 reply_to: None,
                 edited: m.body.edit_date.is_some(),
                 deleted: false,
+                protected: m.body.protected,
             })
             .collect()
     }

@@ -73,6 +73,8 @@ pub struct Body {
     pub fwd_from: Option<tl::enums::MessageFwdHeader>,
     pub grouped_id: Option<i64>,
     pub edit_date: Option<i32>,
+    /// Sent with `noforwards`: its recipient cannot forward or save it.
+    pub protected: bool,
 }
 
 /// A message of a private chat: one record, seen under a different id by each side, the way

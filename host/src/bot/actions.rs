@@ -17,6 +17,9 @@ pub struct Origin<'a> {
     pub callback: Option<&'a grammers_client::update::CallbackQuery>,
     /// The stored job, for a wake-up: its sends are keyed by it (see `telegram::send_key`).
     pub job: Option<crate::plugins::JobKey>,
+    /// Answers to this event are protected content (`access.protect_content` names its file's
+    /// kind).
+    pub protect: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +65,8 @@ pub async fn carry_out(
                 };
                 let o =
                     Outgoing { reply_to: o.reply_to.or(origin.callback.is_none().then_some(origin.message_id)), ..o };
-                let draft = markup::draft(tags, name, &o).map_err(ActionError::Invalid)?;
+                let mut draft = markup::draft(tags, name, &o).map_err(ActionError::Invalid)?;
+                draft.protect = origin.protect;
                 for id in ctx.outbox.send(who, chat, draft).await? {
                     sent.push(MessageRef { chat_id: chat, message_id: id });
                 }
@@ -70,6 +74,7 @@ pub async fn carry_out(
             Action::Send((chat, o)) => {
                 let mut draft = markup::draft(tags, name, &o).map_err(ActionError::Invalid)?;
                 draft.key = keys.as_mut().map(|k| k.next(&text_send(chat, &o.text)));
+                draft.protect = origin.protect;
                 for id in ctx.outbox.send(who, chat, draft).await? {
                     sent.push(MessageRef { chat_id: chat, message_id: id });
                 }

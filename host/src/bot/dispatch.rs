@@ -149,7 +149,7 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
                 ctx,
                 p,
                 event,
-                Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None },
+                Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None, protect: false },
                 Some(m),
             )
             .await;
@@ -228,7 +228,7 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
         ctx,
         &plugin,
         event,
-        Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None },
+        Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None, protect: false },
         Some(m),
     )
     .await;
@@ -263,8 +263,14 @@ pub async fn on_callback(ctx: &UpdateContext, q: &CallbackQuery) {
         data: rest,
         is_admin: ctx.is_admin(user),
     });
-    call_plugin(ctx, &plugin, event, Origin { chat_id: Some(chat), message_id, callback: Some(q), job: None }, None)
-        .await;
+    call_plugin(
+        ctx,
+        &plugin,
+        event,
+        Origin { chat_id: Some(chat), message_id, callback: Some(q), job: None, protect: false },
+        None,
+    )
+    .await;
 }
 
 async fn plugins_command(ctx: &UpdateContext, m: &Message, args: &str) {

@@ -168,7 +168,8 @@ async fn to_plugins(ctx: &UpdateContext, m: &Message, bin_message: i32, links: L
     };
     let user = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
-    let origin = || Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None };
+    let protect = ctx.config.access.protects(props.kind.name());
+    let origin = || Origin { chat_id: Some(chat), message_id: m.id(), callback: None, job: None, protect };
     let received = FileReceived {
         chat_id: chat,
         user_id: user,
@@ -223,12 +224,17 @@ async fn builtin_reply(
         Button::url("⬇️ Download", &links.download),
     ]]);
     let chat = m.peer_id().bot_api_dialog_id_unchecked();
-    let draft = Draft { text: text.clone(), markup: Some(buttons), reply_to: Some(m.id()), key: None };
+    let kind = ["video", "audio", "image"]
+        .into_iter()
+        .find(|k| info.mime.starts_with(&format!("{k}/")))
+        .map_or("document", |k| if k == "image" { "photo" } else { k });
+    let protect = ctx.config.access.protects(kind);
+    let draft = Draft { text: text.clone(), markup: Some(buttons), reply_to: Some(m.id()), key: None, protect };
     match ctx.outbox.send(Actor::Host, chat, draft).await {
         // Telegram refuses URL buttons to some hosts (a bare IP, localhost): the links are in
         // the text anyway.
         Err(OutboxError::Telegram(InvocationError::Rpc(e))) if e.name == "BUTTON_URL_INVALID" => {
-            ctx.say(chat, Draft::text(text).reply_to(m.id())).await;
+            ctx.say(chat, Draft { protect, ..Draft::text(text).reply_to(m.id()) }).await;
         }
         Err(e) => tracing::warn!("could not answer a file: {e}"),
         Ok(_) => {}

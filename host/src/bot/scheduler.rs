@@ -91,7 +91,8 @@ async fn deliver(ctx: &UpdateContext, job: &Job) {
             let key = JobKey { id: job.id, created_ms: job.created_ms };
             match host.wake(&plugin, &event, key).await {
                 Ok(actions) => {
-                    let origin = Origin { chat_id: None, message_id: 0, callback: None, job: Some(key) };
+                    let origin =
+                        Origin { chat_id: None, message_id: 0, callback: None, job: Some(key), protect: false };
                     if let Err(e) = super::actions::carry_out(ctx, &plugin, &origin, actions).await {
                         // The plugin did its part; a message that cannot be sent is not retried.
                         tracing::warn!(plugin = %job.plugin, "wake-up actions failed: {e}");

@@ -212,7 +212,8 @@ pub async fn hold(ctx: &UpdateContext, chat: i64, reply_to: i32, user: i64) -> b
     if let Some(data) = ctx.plugins.as_ref().and_then(|p| p.services.tags.tag_data(HOST_TAG, RETRY).ok()) {
         rows.push(vec![Button::data("🔄 Try again", data.into_bytes())]);
     }
-    let draft = Draft { text, markup: Some(ReplyMarkup::from_buttons(&rows)), reply_to: Some(reply_to), key: None };
+    let draft =
+        Draft { text, markup: Some(ReplyMarkup::from_buttons(&rows)), reply_to: Some(reply_to), ..Draft::default() };
     if let Err(e) = ctx.outbox.send(Actor::Host, chat, draft).await {
         tracing::warn!(chat, "could not ask the user to join: {e}");
     }

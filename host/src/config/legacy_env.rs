@@ -65,6 +65,17 @@ pub fn provider(env: &[(String, String)]) -> Result<Figment, ConfigError> {
             v.split(',').map(str::trim).filter(|e| !e.is_empty()).map(|e| Value::from(e.to_string())).collect();
         insert(&mut d, &["access", "force_subscribe"], Value::from(entries));
     }
+    // PROTECT_CONTENT=true (everything), or the kinds: "video,audio".
+    if let Some(v) = get("PROTECT_CONTENT") {
+        let kinds: Vec<Value> = match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => vec![Value::from("all")],
+            "false" | "no" | "off" | "0" | "" => Vec::new(),
+            list => {
+                list.split(',').map(str::trim).filter(|k| !k.is_empty()).map(|k| Value::from(k.to_string())).collect()
+            }
+        };
+        insert(&mut d, &["access", "protect_content"], Value::from(kinds));
+    }
     if let Some(v) = get("DATABASE_URL") {
         insert(&mut d, &["storage", "database_url"], text(v));
     }

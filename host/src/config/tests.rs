@@ -33,8 +33,11 @@ fn legacy_names_map_onto_the_config() {
         ("ADMINS", "7"),
         ("HASH_LENGTH", "20"),
         ("FORCE_SUB_CHANNELS", "@news_ch, -1001234567891 https://t.me/+AbCd"),
+        ("PROTECT_CONTENT", "video, audio"),
     ])
     .expect("loads");
+    assert!(c.access.protects("video") && c.access.protects("audio") && !c.access.protects("document"));
+    assert!(load(&[("PROTECT_CONTENT", "True")]).expect("loads").access.protects("photo"), "true protects everything");
     assert_eq!(c.access.force_subscribe, vec!["@news_ch", "-1001234567891 https://t.me/+AbCd"]);
     assert_eq!(c.telegram.api_id, 12345);
     assert_eq!(c.telegram.bin_channel, -1001234567890);
@@ -56,6 +59,7 @@ fn bad_values_name_their_key() {
     assert!(load(&[("BIN_CHANNEL", "12345")]).unwrap_err().key.contains("BIN_CHANNEL"));
     assert!(load(&[("HASH_LENGTH", "2")]).unwrap_err().key.contains("HASH_LENGTH"));
     assert!(load(&[("AUTH_CHANNEL", "news")]).unwrap_err().key.contains("FORCE_SUB_CHANNELS"));
+    assert!(load(&[("PROTECT_CONTENT", "videos")]).unwrap_err().key.contains("PROTECT_CONTENT"));
     assert_eq!(load(&[("BEAMGRAM_HTTP__PORT", "x")]).unwrap_err().key, "http.port");
     assert!(load(&[]).expect("loads").require_telegram().unwrap_err().key.contains("API_ID"));
 }

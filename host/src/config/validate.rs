@@ -53,6 +53,12 @@ impl Config {
                 .map_err(|e| bad(format!("plugins.grants.{name}"), e.to_string()))?;
         }
         let a = &self.access;
+        if let Some(k) = a.protect_content.iter().find(|k| *k != "all" && !super::FILE_KINDS.contains(&k.as_str())) {
+            return Err(bad(
+                "access.protect_content (PROTECT_CONTENT)",
+                format!("'{k}' is not a kind of file: all, or {}", super::FILE_KINDS.join(", ")),
+            ));
+        }
         for entry in &a.force_subscribe {
             super::SubscribeTo::parse(entry).map_err(|e| bad("access.force_subscribe (FORCE_SUB_CHANNELS)", e))?;
         }

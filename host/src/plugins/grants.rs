@@ -131,7 +131,7 @@ impl Grants {
 pub fn first_party_defaults(name: &str) -> Option<Grants> {
     let names: &[&str] = match name {
         "start" => &[],
-        "file-info" => &["links", "file-received"],
+        "file-info" => &["links", "telegram", "file-received"],
         "batch" => &["telegram", "links"],
         "auto-delete" => &["schedule", "telegram", "kv", "file-replied"],
         "shortener" => &["user-data", "links", "text"],

@@ -102,7 +102,7 @@ pub fn draft(tags: &CallbackTags, plugin: &str, o: &Outgoing) -> Result<Draft, S
         Some(k) => Some(keyboard(tags, plugin, k)?),
         None => None,
     };
-    Ok(Draft { text: o.text.clone(), markup, reply_to: o.reply_to, key: None })
+    Ok(Draft { text: o.text.clone(), markup, reply_to: o.reply_to, ..Draft::default() })
 }
 
 #[cfg(test)]

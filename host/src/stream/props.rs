@@ -23,6 +23,20 @@ pub enum Media {
     Document,
 }
 
+impl Media {
+    /// The kind's name, as `access.protect_content` and plugins' `media-kind` name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Media::Video { .. } => "video",
+            Media::Audio { .. } => "audio",
+            Media::Voice { .. } => "voice",
+            Media::Animation => "animation",
+            Media::Photo { .. } => "photo",
+            Media::Document => "document",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct FileProps {
     pub message_id: i32,

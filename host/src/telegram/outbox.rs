@@ -31,6 +31,8 @@ pub struct Draft {
     pub markup: Option<ReplyMarkup>,
     pub reply_to: Option<i32>,
     pub key: Option<SendKey>,
+    /// Protected content (Telegram's `noforwards`): the recipient cannot forward or save it.
+    pub protect: bool,
 }
 
 impl Draft {
@@ -180,9 +182,11 @@ impl Outbox {
             let reply_to = draft.reply_to.filter(|_| i == 0);
             let markup = draft.markup.as_ref().filter(|_| i == last).map(|k| k.raw.clone());
             self.pacer.ready(chat).await;
-            if let Some(key) = &draft.key {
-                let sent = Box::pin(send_key::send(&self.client, to, part, reply_to, markup, key.random_id(i))).await;
-                match self.noted(chat, sent).await? {
+            // grammers' send has no `noforwards`: protected and keyed sends are made here.
+            if draft.key.is_some() || draft.protect {
+                let random_id = draft.key.as_ref().map_or_else(rand::random, |k| k.random_id(i));
+                let send = send_key::send(&self.client, to, part, reply_to, markup, random_id, draft.protect);
+                match self.noted(chat, Box::pin(send).await).await? {
                     Some(id) => ids.push(id),
                     None => tracing::info!(chat, "not sent again: an interrupted earlier try of this wake-up sent it"),
                 }

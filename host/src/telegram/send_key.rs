@@ -67,8 +67,8 @@ pub fn is_duplicate(e: &InvocationError) -> bool {
     matches!(e, InvocationError::Rpc(r) if r.name == "RANDOM_ID_DUPLICATE")
 }
 
-/// Sends a text message with the given random id: its id, or `None` when an earlier try with
-/// that random id got through already.
+/// Sends a text message with the given random id (`noforwards`: protected content): its id,
+/// or `None` when an earlier try with that random id got through already.
 pub async fn send(
     client: &Client,
     to: PeerRef,
@@ -76,6 +76,7 @@ pub async fn send(
     reply_to: Option<i32>,
     markup: Option<tl::enums::ReplyMarkup>,
     random_id: i64,
+    noforwards: bool,
 ) -> Result<Option<i32>, InvocationError> {
     let request = tl::functions::messages::SendMessage {
         no_webpage: true,
@@ -104,7 +105,7 @@ pub async fn send(
         schedule_date: None,
         schedule_repeat_period: None,
         send_as: None,
-        noforwards: false,
+        noforwards,
         update_stickersets_order: false,
         invert_media: false,
         quick_reply_shortcut: None,

@@ -44,7 +44,7 @@ pub fn send_message(ctx: &CallCtx, req: tl::functions::messages::SendMessage) ->
     let mut world = ctx.shared.world();
     let me = ctx.me(&world)?;
     let to = resolve_peer(&world, me, &req.peer)?;
-    let body = Body { text: req.message, markup: req.reply_markup, ..Body::default() };
+    let body = Body { text: req.message, markup: req.reply_markup, protected: req.noforwards, ..Body::default() };
     deliver(ctx, &mut world, me, to, reply_to_id(&req.reply_to), body, req.random_id)
 }
 
@@ -53,7 +53,13 @@ pub fn send_media(ctx: &CallCtx, req: tl::functions::messages::SendMedia) -> Res
     let me = ctx.me(&world)?;
     let to = resolve_peer(&world, me, &req.peer)?;
     let file = super::upload::input_media_file(&mut world, me, ctx.dc, req.media)?;
-    let body = Body { text: req.message, media: Some(file), markup: req.reply_markup, ..Body::default() };
+    let body = Body {
+        text: req.message,
+        media: Some(file),
+        markup: req.reply_markup,
+        protected: req.noforwards,
+        ..Body::default()
+    };
     deliver(ctx, &mut world, me, to, reply_to_id(&req.reply_to), body, req.random_id)
 }
 

@@ -3,11 +3,13 @@
 //! user's shortener when they chose one (falling back to the plain links with a note).
 //!
 //! Config (`[plugins.config.file-info]`): `template` — the text, with `{name}`, `{size}`,
-//! `{mime}`, `{kind}`, `{duration}`, `{resolution}`, `{stream}`, `{download}`, `{watch}`. A line
-//! whose placeholders are all empty (no duration for a document) is left out.
+//! `{mime}`, `{kind}`, `{duration}`, `{resolution}`, `{stream}`, `{download}`, `{watch}` and
+//! `{caption}` (the caption the user sent the file with; read from Telegram only when the
+//! template has it). A line whose placeholders are all empty (no duration for a document) is
+//! left out.
 
 use beamgram_plugin::prelude::*;
-use beamgram_plugin::{FileInfo, MediaKind};
+use beamgram_plugin::{FileInfo, MediaKind, telegram};
 
 mod format;
 
@@ -24,6 +26,17 @@ fn kind(k: MediaKind) -> &'static str {
         MediaKind::Photo => "photo",
         MediaKind::Animation => "animation",
         MediaKind::Document => "document",
+    }
+}
+
+/// The caption the file came with: the text of the user's own message, in their own chat.
+fn caption(event: &FileReceived) -> String {
+    match telegram::get_messages(event.chat_id, &[event.message_id]) {
+        Ok(found) => found.into_iter().next().map(|m| m.text).unwrap_or_default(),
+        Err(e) => {
+            log_warn(&format!("could not read the file's caption: {e:?}"));
+            String::new()
+        }
     }
 }
 
@@ -52,6 +65,7 @@ impl Plugin for FileInfoReply {
         PluginInfo::new("file-info", env!("CARGO_PKG_VERSION"))
             .wants(EventKinds::FILE_RECEIVED)
             .permission(Permission::Links, "to shorten links for users who chose a shortener")
+            .permission(Permission::Telegram, "to read the file's caption when the template shows {caption}")
     }
 
     fn on_file(event: FileReceived) -> Outcome {
@@ -75,7 +89,11 @@ impl Plugin for FileInfoReply {
             plain
         };
         let template = setting("template").map(|t| t.replace("\\n", "\n")).unwrap_or_else(|| DEFAULT_TEMPLATE.into());
-        let mut text = format::render(&template, &values(f, &stream, &download, &watch));
+        let mut values = values(f, &stream, &download, &watch);
+        if template.contains("{caption}") {
+            values.push(("caption", caption(&event)));
+        }
+        let mut text = format::render(&template, &values);
         if let Some(n) = note {
             text.push_str("\n\n");
             text.push_str(&n);
