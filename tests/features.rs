@@ -139,6 +139,48 @@ async fn answers_to_protected_kinds_cannot_be_forwarded() {
     host.stop().await;
 }
 
+/// `/rename`, as a reply to a file the user sent: new links under the new name (the
+/// download's file name, the player's title); the old links keep the old one; a renamed link
+/// cannot be pointed at another name, and goes when the file's links are revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rename_gives_new_links_and_the_old_keep_their_name() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let host = host_with(|_, _| {}).await;
+    let (h, bot, user) = (&host.w.h, host.w.bot, host.w.user);
+    let (video, old) = host.send_file(sample_video()).await;
+    h.send_text(user, bot, "/rename Holiday").expect("send");
+    expect(h, bot, user, "the usage", |m| m.text.starts_with("Reply to a file you sent with /rename")).await;
+    h.send_reply(user, bot, video, "/rename Holiday").expect("send");
+    let m = expect(h, bot, user, "renamed", |m| m.text.starts_with("✏️ Renamed to Holiday.mp4.")).await;
+    let find = |label: &str| m.text.lines().find_map(|l| l.split_once(label).map(|(_, u)| u.trim().to_string()));
+    let (watch, download) = (find("Stream: ").expect("watch"), find("Download: ").expect("download"));
+
+    let disposition =
+        |url: String| async move { header(&headers(&[&url]).await, "content-disposition").map(str::to_string) };
+    let renamed = disposition(download.clone()).await.unwrap_or_default();
+    assert!(renamed.contains("filename=\"Holiday.mp4\""), "{renamed}");
+    let original = disposition(old.download.clone()).await.unwrap_or_default();
+    assert!(original.contains("filename=\"sample.mp4\""), "the old link keeps the old name: {original}");
+    let (_, page) = curl(&[&watch]).await;
+    assert!(String::from_utf8_lossy(&page).contains("<title>Holiday.mp4</title>"));
+    let (_, body) = curl(&[&download]).await;
+    assert!(body == beamgram_cli::demo::SAMPLE_VIDEO, "the same bytes");
+
+    // The name's id is signed: another id opens nothing.
+    let token = watch.rsplit('/').next().unwrap_or_default();
+    let id: u32 =
+        token.strip_prefix('n').and_then(|t| t.split_once('.')).and_then(|(n, _)| n.parse().ok()).expect("a name id");
+    let forged = watch.replacen(&format!("/n{id}."), &format!("/n{}.", id ^ 1), 1);
+    assert_eq!(status_of(&[&forged]).await, 404);
+    // Revoking the file takes every name's links with it.
+    h.send_text(user, bot, &format!("/revoke {}", old.watch)).expect("send");
+    expect(h, bot, user, "revoked", |m| m.text.contains("Revoked")).await;
+    assert_eq!(status_of(&[&download]).await, 410);
+    host.stop().await;
+}
+
 /// A channel the bot administers, with `n` posts: every 16th is text, the rest files.
 fn channel_with_posts(
     h: &SimHandle,

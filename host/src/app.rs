@@ -198,7 +198,7 @@ impl App {
             streamer: self.streamer.clone(),
             signer: self.signer.clone(),
             revoked: self.revoked.clone(),
-            tracks: crate::links::SubtitleTracks::new(self.store.clone(), self.config.telegram.bin_channel),
+            extras: crate::links::FileExtras::new(self.store.clone(), self.config.telegram.bin_channel),
         };
         let state = HttpState::new(
             main_links,

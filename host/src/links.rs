@@ -1,4 +1,4 @@
-//! Signed links: `/stream/<token>/<name>`, `/watch/<token>` and `/thumb/<token>`.
+//! Signed links: `/stream/<token>/<name>`, `/watch/<token>`, `/thumb/<token>`, `/subs/<token>/<n>`.
 //!
 //! A token names a message of the bin channel and carries an HMAC-SHA256 signature over it
 //! (and over the bin channel, so a link cannot be replayed against another one), cut to
@@ -8,14 +8,18 @@
 //! A clone bot's tokens start with its id and a dot (`<bot>.<payload><signature>`) so the HTTP
 //! side knows whose client reads the file, and its id is signed too: a token minted for one
 //! bot's file never opens another bot's, even with the same channel and message id.
+//!
+//! A link to a renamed file (`/rename`) carries the name's id, signed as well:
+//! `[<bot>.]n<id>.<payload><signature>`. The name itself is in the store, so the old links keep
+//! the old name and no one can choose a name by editing a link.
 
 mod admin_token;
+mod extras;
 mod revocations;
-mod tracks;
 
 pub use admin_token::ADMIN_LINK_SECS;
+pub use extras::FileExtras;
 pub use revocations::Revocations;
-pub use tracks::SubtitleTracks;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -57,6 +61,8 @@ pub struct LinkTarget {
     pub message_id: i32,
     /// Unix seconds; 0 never expires.
     pub expires: u32,
+    /// Another name its sender gave the file (`/rename`), by its id in the store.
+    pub name: Option<u32>,
 }
 
 /// The links of one file.
@@ -85,7 +91,7 @@ impl LinkSigner {
         bot.parse().ok().filter(|b: &i64| *b > 0)
     }
 
-    fn signature(&self, payload: &[u8; PAYLOAD]) -> String {
+    fn signature(&self, payload: &[u8; PAYLOAD], name: Option<u32>) -> String {
         // new_from_slice only fails for algorithms with a fixed key size; HMAC takes any.
         let mut mac = match Hmac::<Sha256>::new_from_slice(&self.secret) {
             Ok(m) => m,
@@ -96,6 +102,10 @@ impl LinkSigner {
         if let Some(bot) = self.bot {
             mac.update(b"clone");
             mac.update(&bot.to_be_bytes());
+        }
+        if let Some(n) = name {
+            mac.update(b"name");
+            mac.update(&n.to_be_bytes());
         }
         mac.update(payload);
         let mut sig = B64.encode(mac.finalize().into_bytes());
@@ -108,7 +118,8 @@ impl LinkSigner {
         payload[..4].copy_from_slice(&(target.message_id as u32).to_be_bytes());
         payload[4..].copy_from_slice(&target.expires.to_be_bytes());
         let prefix = self.bot.map(|b| format!("{b}.")).unwrap_or_default();
-        format!("{prefix}{}{}", B64.encode(payload), self.signature(&payload))
+        let name = target.name.map(|n| format!("n{n}.")).unwrap_or_default();
+        format!("{prefix}{name}{}{}", B64.encode(payload), self.signature(&payload, target.name))
     }
 
     pub fn verify(&self, token: &str, now: u64) -> Result<LinkTarget, LinkError> {
@@ -116,13 +127,17 @@ impl LinkSigner {
             Some(bot) => token.strip_prefix(&format!("{bot}.")).ok_or(LinkError::Malformed)?,
             None => token,
         };
+        let (name, token) = match token.strip_prefix('n').and_then(|t| t.split_once('.')) {
+            Some((n, rest)) => (Some(n.parse::<u32>().map_err(|_| LinkError::Malformed)?), rest),
+            None => (None, token),
+        };
         if token.len() != PAYLOAD_CHARS + self.hash_length || !token.is_ascii() {
             return Err(LinkError::Malformed);
         }
         let (p, sig) = token.split_at(PAYLOAD_CHARS);
         let bytes = B64.decode(p).map_err(|_| LinkError::Malformed)?;
         let payload: [u8; PAYLOAD] = bytes.try_into().map_err(|_| LinkError::Malformed)?;
-        if !bool::from(self.signature(&payload).as_bytes().ct_eq(sig.as_bytes())) {
+        if !bool::from(self.signature(&payload, name).as_bytes().ct_eq(sig.as_bytes())) {
             return Err(LinkError::BadSignature);
         }
         let message_id = u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]) as i32;
@@ -130,7 +145,7 @@ impl LinkSigner {
         if expires != 0 && now > expires as u64 {
             return Err(LinkError::Expired);
         }
-        Ok(LinkTarget { message_id, expires })
+        Ok(LinkTarget { message_id, expires, name })
     }
 
     /// What a new link to `message_id` names: expiring after `ttl_secs` (`links.ttl_secs`; 0
@@ -138,7 +153,7 @@ impl LinkSigner {
     pub fn target(&self, message_id: i32, ttl_secs: u64) -> LinkTarget {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let expires = if ttl_secs == 0 { 0 } else { (now + ttl_secs).min(u32::MAX as u64) as u32 };
-        LinkTarget { message_id, expires }
+        LinkTarget { message_id, expires, name: None }
     }
 
     /// The token inside one of this bot's links (`…/stream/<token>/…`, `…/watch/<token>`).
@@ -194,12 +209,12 @@ mod tests {
     #[test]
     fn round_trip_and_forgery() {
         let s = signer();
-        let t = LinkTarget { message_id: 42, expires: 0 };
+        let t = LinkTarget { message_id: 42, expires: 0, name: None };
         let token = s.token(t);
         assert_eq!(token.len(), 11 + 16);
         assert_eq!(s.verify(&token, 5), Ok(t));
         // another message id with the same signature
-        let other = s.token(LinkTarget { message_id: 43, expires: 0 });
+        let other = s.token(LinkTarget { message_id: 43, expires: 0, name: None });
         let forged = format!("{}{}", &other[..11], &token[11..]);
         assert_eq!(s.verify(&forged, 5), Err(LinkError::BadSignature));
         // another bin channel or secret
@@ -214,7 +229,7 @@ mod tests {
         let main = signer();
         let a = main.for_clone(111, -1001);
         let b = main.for_clone(222, -1001);
-        let t = LinkTarget { message_id: 42, expires: 0 };
+        let t = LinkTarget { message_id: 42, expires: 0, name: None };
         let token = a.token(t);
         assert!(token.starts_with("111."), "{token}");
         assert_eq!(LinkSigner::clone_of(&token), Some(111));
@@ -235,9 +250,32 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_link_carries_its_name_id_signed() {
+        let s = signer();
+        let plain = LinkTarget { message_id: 42, expires: 0, name: None };
+        let renamed = LinkTarget { name: Some(7), ..plain };
+        let token = s.token(renamed);
+        assert!(token.starts_with("n7."), "{token}");
+        assert_eq!(s.verify(&token, 5), Ok(renamed));
+        assert_eq!(LinkSigner::clone_of(&token), None, "still the main bot's");
+        // Another name's id, or none, does not verify.
+        assert_eq!(s.verify(&token.replacen("n7.", "n8.", 1), 5), Err(LinkError::BadSignature));
+        assert_eq!(s.verify(&token[3..], 5), Err(LinkError::BadSignature));
+        assert_eq!(s.verify(&format!("n7.{}", s.token(plain)), 5), Err(LinkError::BadSignature));
+        assert_eq!(s.verify(&token.replacen("n7.", "nx.", 1), 5), Err(LinkError::Malformed));
+        // A clone's renamed link: its prefix, then the name.
+        let clone = s.for_clone(111, -1001);
+        let t = clone.token(renamed);
+        assert!(t.starts_with("111.n7."), "{t}");
+        assert_eq!(LinkSigner::clone_of(&t), Some(111));
+        assert_eq!(clone.verify(&t, 5), Ok(renamed));
+        assert_eq!(LinkSigner::token_in(&s.links(renamed, "a b.mkv").stream), Some(token.as_str()));
+    }
+
+    #[test]
     fn expiry() {
         let s = signer();
-        let token = s.token(LinkTarget { message_id: 1, expires: 100 });
+        let token = s.token(LinkTarget { message_id: 1, expires: 100, name: None });
         assert!(s.verify(&token, 100).is_ok());
         assert_eq!(s.verify(&token, 101), Err(LinkError::Expired));
     }
@@ -252,7 +290,7 @@ mod tests {
 
     #[test]
     fn urls_escape_the_name() {
-        let l = signer().links(LinkTarget { message_id: 7, expires: 0 }, "Фильм 1/2 #x.mkv");
+        let l = signer().links(LinkTarget { message_id: 7, expires: 0, name: None }, "Фильм 1/2 #x.mkv");
         assert!(l.stream.starts_with("http://h:1/stream/"));
         assert!(l.stream.ends_with("/%D0%A4%D0%B8%D0%BB%D1%8C%D0%BC%201%2F2%20%23x.mkv"), "{}", l.stream);
         assert!(l.download.ends_with("?download=1"));

@@ -165,7 +165,8 @@ pub async fn show(opts: DemoOptions, shutdown: impl Future<Output = ()>) -> Resu
     print_message(&reply);
     // The bin-channel copy is the newest post there; these are the links the reply carries.
     if let Some(copy) = h.channel_messages(bin).last() {
-        let links = signer.links(beamgram::links::LinkTarget { message_id: copy.id, expires: 0 }, "sample.mp4");
+        let links =
+            signer.links(beamgram::links::LinkTarget { message_id: copy.id, expires: 0, name: None }, "sample.mp4");
         println!("\nOpen them now:");
         println!("  stream:   {}", links.stream);
         println!("  download: {}", links.download);

@@ -167,6 +167,10 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
         super::revoke::command(ctx, m, user, admin, cmd.args).await;
         return true;
     }
+    if cmd.name == "rename" {
+        super::rename::command(ctx, m, user, cmd.args).await;
+        return true;
+    }
     // The live stats page is the operator's (a clone's owner has /stats in their clone).
     if cmd.name == "admin_link" && admin && matches!(ctx.role, super::Role::Main { .. }) {
         let link = ctx.signer.admin_link(crate::traffic::now());

@@ -7,6 +7,7 @@ pub mod command;
 pub mod dispatch;
 mod intake;
 pub mod lease;
+mod rename;
 mod revoke;
 pub mod scheduler;
 pub mod subscribe;

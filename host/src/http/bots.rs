@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::links::{LinkSigner, Revocations, SubtitleTracks};
+use crate::links::{FileExtras, LinkSigner, Revocations};
 use crate::stream::ByteStreamer;
 
 /// Everything one bot's links need on the HTTP side.
@@ -14,8 +14,8 @@ pub struct Served {
     pub streamer: Arc<ByteStreamer>,
     pub signer: LinkSigner,
     pub revoked: Revocations,
-    /// Subtitles attached to its videos.
-    pub tracks: SubtitleTracks,
+    /// What senders added to its files: subtitle tracks, other names.
+    pub extras: FileExtras,
 }
 
 /// The running clones' link services, by bot id; shared with whoever starts and stops clones.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::Served;
 use crate::config::{Config, StreamConfig, TelegramConfig};
-use crate::links::{LinkSigner, Revocations, SubtitleTracks};
+use crate::links::{FileExtras, LinkSigner, Revocations};
 use crate::metrics::Metrics;
 use crate::storage::{CloneState, Store};
 use crate::stream::ByteStreamer;
@@ -140,7 +140,7 @@ impl CloneLinks {
             streamer: Arc::new(streamer),
             signer: self.signer.for_clone(bot, bin),
             revoked: Revocations::new(self.store.for_bot(bot), bin),
-            tracks: SubtitleTracks::new(self.store.for_bot(bot), bin),
+            extras: FileExtras::new(self.store.for_bot(bot), bin),
         });
         tracing::info!(bot, username = %client.username, "serving the clone's links");
         let client = tokio::sync::Mutex::new(Some(client));

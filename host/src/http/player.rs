@@ -94,7 +94,7 @@ fn head(p: &Preview<'_>) -> String {
 
 /// The video's subtitle tracks as the page's script adds them (`<track>` elements).
 async fn subtitle_tracks(served: &Served, token: &str, video: i32) -> Vec<serde_json::Value> {
-    let tracks = served.tracks.of(video).await.unwrap_or_else(|e| {
+    let tracks = served.extras.tracks(video).await.unwrap_or_else(|e| {
         tracing::warn!("could not read the subtitle tracks: {e}");
         Vec::new()
     });

@@ -110,8 +110,8 @@ pub async fn handle(
     serve(st, token, q, method, headers, ip).await
 }
 
-/// The link's bot and file, or the answer its token or file deserve (a revoked link: 410,
-/// checked once here, not per chunk).
+/// The link's bot and file — under the name the link gives it, for a renamed link — or the
+/// answer its token or file deserve (a revoked link: 410, checked once here, not per chunk).
 pub async fn resolve(st: &HttpState, token: &str) -> Result<(Arc<Served>, LinkTarget, Arc<FileProps>), Response> {
     let served = st.served_for(token).await;
     let target = verify(&served.signer, token).map_err(link_error)?;
@@ -124,7 +124,15 @@ pub async fn resolve(st: &HttpState, token: &str) -> Result<(Arc<Served>, LinkTa
         }
     }
     let props = served.streamer.props(target.message_id).await.map_err(|e| stream_error(&e))?;
-    Ok((served, target, props))
+    let Some(id) = target.name else { return Ok((served, target, props)) };
+    match served.extras.name(target.message_id, id).await {
+        Ok(Some(name)) => Ok((served, target, Arc::new(FileProps { name, ..(*props).clone() }))),
+        Ok(None) => Err(text(StatusCode::NOT_FOUND, "no such link")),
+        Err(e) => {
+            tracing::error!("cannot read the file's names: {e}");
+            Err(text(StatusCode::SERVICE_UNAVAILABLE, "try again shortly"))
+        }
+    }
 }
 
 async fn serve(

@@ -22,7 +22,7 @@ pub async fn handle(State(st): State<Arc<HttpState>>, Path(params): Path<HashMap
     let Some(n) = params.get("n").map(|n| n.trim_end_matches(".vtt")).and_then(|n| n.parse::<usize>().ok()) else {
         return text(StatusCode::NOT_FOUND, "no such subtitle track");
     };
-    let track = match served.tracks.of(target.message_id).await {
+    let track = match served.extras.tracks(target.message_id).await {
         Ok(tracks) => match tracks.into_iter().nth(n) {
             Some(t) => t,
             None => return text(StatusCode::NOT_FOUND, "no such subtitle track"),

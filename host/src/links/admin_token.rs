@@ -71,7 +71,7 @@ mod tests {
             "a clone's page is its own"
         );
         // A file token is no admin token, nor the other way round.
-        let file = s.token(LinkTarget { message_id: 3, expires: 0 });
+        let file = s.token(LinkTarget { message_id: 3, expires: 0, name: None });
         assert!(s.verify_admin(&file, 0).is_err());
         assert!(s.verify(&t, 0).is_err());
     }

@@ -1,7 +1,7 @@
 //! Moving an install from one database to another (`beamgram db migrate-from-sqlite`): every
-//! table, row for row, into an empty database, in one transaction — users, files (and their
-//! subtitles), kv, jobs, sessions (no bot logs in again) and the link secret (old links keep
-//! working).
+//! table, row for row, into an empty database, in one transaction — users, files (their
+//! subtitles and other names), kv, jobs, sessions (no bot logs in again) and the link secret
+//! (old links keep working).
 
 use super::db::{Arg, Row, args};
 use super::{Store, StoreError};
@@ -79,6 +79,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("lang", OptText),
             ("added_ms", Int),
         ],
+    ),
+    (
+        "link_names",
+        &[("bot", Int), ("bin_channel", Int), ("bin_message", Int), ("id", Int), ("name", Text), ("created_ms", Int)],
     ),
     (
         "clones",

@@ -9,6 +9,7 @@
 mod clones;
 mod copy;
 pub(crate) mod db;
+mod file_extras;
 mod files;
 mod jobs;
 mod kv;
@@ -16,7 +17,6 @@ mod leases;
 mod migrate;
 mod secrets;
 mod sessions;
-mod subtitles;
 mod users;
 
 use std::path::Path;
@@ -29,10 +29,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use db::Pool;
 
 pub use clones::{CloneRecord, CloneState};
+pub use file_extras::{SentFile, SubtitleTrack};
 pub use files::FileRecord;
 pub use jobs::Job;
 pub use kv::{MAX_KEY, MAX_KEYS, MAX_VALUE};
-pub use subtitles::{SentFile, SubtitleTrack};
 pub use users::{SeenUser, StoredUser, UserCounts};
 
 /// The main bot's id in per-bot tables (clones use their Telegram id).

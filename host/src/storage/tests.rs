@@ -212,6 +212,14 @@ async fn subtitles_attach_to_the_file_a_reply_points_at_on(s: Store) {
     assert_eq!(s.subtitles_of(-100, 40).await.expect("read"), vec![en, other]);
     assert!(s.subtitles_of(-100, 41).await.expect("read").is_empty());
     assert!(s.for_bot(5).subtitles_of(-100, 40).await.expect("read").is_empty(), "per bot");
+
+    let a = s.add_link_name(-100, 40, "Holiday.mkv").await.expect("named");
+    let b = s.add_link_name(-100, 40, "Holiday (2).mkv").await.expect("named again");
+    assert_ne!(a, b, "each name its own id");
+    assert_eq!(s.link_name(-100, 40, a).await.expect("read").as_deref(), Some("Holiday.mkv"));
+    assert_eq!(s.link_name(-100, 40, b).await.expect("read").as_deref(), Some("Holiday (2).mkv"));
+    assert_eq!(s.link_name(-100, 41, a).await.expect("read"), None, "a name belongs to its file");
+    assert_eq!(s.for_bot(5).link_name(-100, 40, a).await.expect("read"), None, "and to its bot");
 }
 
 #[tokio::test]

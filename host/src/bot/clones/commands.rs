@@ -17,7 +17,10 @@ use crate::telegram::outbox::{Actor, Draft};
 
 /// The host commands of the main bot, for /help and the command menu.
 pub fn builtins(cloning: bool) -> Vec<CommandSpec> {
-    let mut out = vec![builtin("revoke", "Make a link of a file you sent stop working: /revoke <link>", false)];
+    let mut out = vec![
+        builtin("revoke", "Make a link of a file you sent stop working: /revoke <link>", false),
+        builtin("rename", "Reply to a file you sent: new links under another name", false),
+    ];
     if cloning {
         out.push(builtin("clone", "Your own copy of this bot, with your bot token", false));
         out.push(builtin("clones", "Every clone with its owner, users and state", true));

@@ -12,7 +12,7 @@ use super::{Clones, Ended, Shared};
 use crate::bot::{self, Role, UpdateContext};
 use crate::config::Config;
 use crate::http::Served;
-use crate::links::{Revocations, SubtitleTracks};
+use crate::links::{FileExtras, Revocations};
 use crate::plugins::readers::Readers;
 use crate::plugins::services::{BotImports, ImportServices};
 use crate::storage::CloneRecord;
@@ -76,7 +76,7 @@ fn build(
     let outbox = Arc::new(Outbox::new(c.client.clone(), pacer, store.clone(), bin));
     let signer = shared.signer.for_clone(c.id, bin);
     let revoked = Revocations::new(store.clone(), bin);
-    let tracks = SubtitleTracks::new(store.clone(), bin);
+    let extras = FileExtras::new(store.clone(), bin);
     // No channel yet, no links: files are refused with the way to set one up.
     let streamer = match previous {
         Some(p) if p.bin == bin => p.streamer.clone(),
@@ -124,7 +124,7 @@ fn build(
         ctx.users = p.ctx.users.clone();
     }
     match &streamer {
-        Some(s) => shared.routes.insert(c.id, Served { streamer: s.clone(), signer, revoked, tracks }),
+        Some(s) => shared.routes.insert(c.id, Served { streamer: s.clone(), signer, revoked, extras }),
         None => drop(shared.routes.remove(c.id)),
     }
     Built { ctx: Arc::new(ctx), bin, streamer }

@@ -1,5 +1,5 @@
-//! Subtitle tracks attached to videos (both kept as bin-channel messages), and finding the video
-//! a user's reply points at.
+//! What a file's sender added to it: subtitle tracks (both kept as bin-channel messages) and
+//! other names (`/rename`); and finding the file a user's reply points at.
 
 use super::db::args;
 use super::{Store, StoreError, now_ms};
@@ -82,5 +82,34 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// Records another name for a file; its id (random, unique for that file), which the
+    /// renamed link carries.
+    pub async fn add_link_name(&self, bin_channel: i64, bin_message: i32, name: &str) -> Result<u32, StoreError> {
+        for _ in 0..8 {
+            let id: u32 = rand::random::<u32>() >> 1;
+            let added = self
+                .pool
+                .execute(
+                    "INSERT INTO link_names (bot, bin_channel, bin_message, id, name, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (bin_channel, bin_message, id) DO NOTHING",
+                    args![self.bot, bin_channel, bin_message, i64::from(id), name, now_ms()],
+                )
+                .await?;
+            if added == 1 {
+                return Ok(id);
+            }
+        }
+        Err(StoreError::Limit("no free name id for this file".into()))
+    }
+
+    /// The name `id` of a file, if it was given.
+    pub async fn link_name(&self, bin_channel: i64, bin_message: i32, id: u32) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT name FROM link_names WHERE bot = ? AND bin_channel = ? AND bin_message = ? AND id = ?";
+        let row = self.pool.fetch_optional(sql, args![self.bot, bin_channel, bin_message, i64::from(id)]).await?;
+        Ok(row.map(|r| r.text("name")).transpose()?)
     }
 }

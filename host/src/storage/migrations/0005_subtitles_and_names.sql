@@ -1,0 +1,29 @@
+-- Subtitle tracks attached to a video, and other names of a file.
+--
+-- Subtitle tracks: both are files in the bin channel (the subtitle file
+-- was sent as a reply to the video by its sender). The watch page lists a video's tracks in
+-- the order they were attached.
+
+CREATE TABLE subtitles (
+    bot              BIGINT NOT NULL,
+    bin_channel      BIGINT NOT NULL,
+    video_message    INTEGER NOT NULL,
+    subtitle_message INTEGER NOT NULL,
+    label            TEXT NOT NULL,
+    lang             TEXT,
+    added_ms         BIGINT NOT NULL,
+    PRIMARY KEY (bin_channel, video_message, subtitle_message)
+);
+
+-- Other names a file's sender gave it (`/rename`): a renamed link carries the id, signed, so
+-- its name is this one while older links keep theirs. Ids are random per file, not a
+-- sequence, so a database copied elsewhere needs nothing reset.
+CREATE TABLE link_names (
+    bot         BIGINT NOT NULL,
+    bin_channel BIGINT NOT NULL,
+    bin_message INTEGER NOT NULL,
+    id          BIGINT NOT NULL,
+    name        TEXT NOT NULL,
+    created_ms  BIGINT NOT NULL,
+    PRIMARY KEY (bin_channel, bin_message, id)
+);
