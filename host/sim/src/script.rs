@@ -271,16 +271,42 @@ impl SimHandle {
 
     /// Posts to a channel as its owner would (not as any bot).
     pub fn channel_post(&self, channel: ChannelId, text: &str, file: Option<FileSpec>) -> Result<i32, SimError> {
-        let file = file.map(|f| self.add_file(f));
+        let media = file.map(|f| self.add_file(f));
+        let ids = self.post_as_owner(channel, vec![Body { text: text.into(), media, ..Body::default() }])?;
+        ids.first().copied().ok_or(SimError::NotFound("post"))
+    }
+
+    /// Posts an album (one post per file, sharing a grouped id) as the channel's owner would.
+    pub fn channel_album(&self, channel: ChannelId, files: Vec<FileSpec>) -> Result<Vec<i32>, SimError> {
+        let grouped = i64::from(rand::random::<u32>()) + 1;
+        let bodies = files
+            .into_iter()
+            .map(|f| Body { media: Some(self.add_file(f)), grouped_id: Some(grouped), ..Body::default() })
+            .collect();
+        self.post_as_owner(channel, bodies)
+    }
+
+    /// The channel's owner (not any bot) posts `bodies`, in order; their ids.
+    fn post_as_owner(&self, channel: ChannelId, bodies: Vec<Body>) -> Result<Vec<i32>, SimError> {
         let mut world = self.shared.world();
         let owner = -channel;
         world.channels.get_mut(&channel).ok_or(SimError::NotFound("channel"))?.admins.insert(owner);
-        let body = Body { text: text.into(), media: file, ..Body::default() };
-        let result = send::channel(&self.shared, &mut world, channel, owner, body, None);
+        let mut ids = Vec::new();
+        let mut result = Ok(());
+        for body in bodies {
+            match send::channel(&self.shared, &mut world, channel, owner, body, None) {
+                Ok((_, id)) => ids.push(id),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
         if let Some(c) = world.channels.get_mut(&channel) {
             c.admins.remove(&owner);
         }
-        Ok(result?.1)
+        result?;
+        Ok(ids)
     }
 
     /// Everything `bot` sent to `user`, oldest first, as the user sees it (deleted ones flagged).

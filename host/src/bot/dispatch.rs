@@ -167,6 +167,10 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
         super::revoke::command(ctx, m, user, admin, cmd.args).await;
         return true;
     }
+    if cmd.name == "channel" {
+        super::channel_mode::command(ctx, m, user, cmd.args).await;
+        return true;
+    }
     if cmd.name == "rename" {
         super::rename::command(ctx, m, user, cmd.args).await;
         return true;

@@ -243,14 +243,14 @@ async fn builtin_reply(
 }
 
 /// What the host learns of a received file from its message.
-struct Received {
-    name: String,
-    size: u64,
-    mime: String,
+pub(super) struct Received {
+    pub(super) name: String,
+    pub(super) size: u64,
+    pub(super) mime: String,
 }
 
 impl Received {
-    fn of(media: &Media) -> Option<Received> {
+    pub(super) fn of(media: &Media) -> Option<Received> {
         match media {
             Media::Document(d) => Some(Received {
                 name: d.name().filter(|n| !n.is_empty()).unwrap_or("file").to_string(),

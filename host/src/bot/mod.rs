@@ -2,6 +2,7 @@
 //! shutdown stops reading, lets running handlers finish (with a deadline) and saves state.
 
 mod actions;
+mod channel_mode;
 pub mod clones;
 pub mod command;
 pub mod dispatch;
@@ -130,6 +131,9 @@ pub async fn take_updates(
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let admitted = Arc::new(Semaphore::new(MAX_ADMITTED));
     let mut tasks = JoinSet::new();
+    // Channel posts go to one worker, in order (see `channel_mode`).
+    let (posts, queue) = tokio::sync::mpsc::unbounded_channel();
+    let mut channel_posts = tokio::spawn(channel_mode::work(contexts.clone(), queue));
     tokio::pin!(shutdown);
     loop {
         let update = tokio::select! {
@@ -153,6 +157,13 @@ pub async fn take_updates(
         } else if let Err(e) = bot.save().await {
             tracing::warn!("could not save the session: {e}");
         }
+        let update = match update {
+            Update::NewMessage(m) if m.peer_id().kind() == grammers_session::types::PeerKind::Channel => {
+                let _ = posts.send(m);
+                continue;
+            }
+            other => other,
+        };
         let user = update_user(&update);
         let ticket = match user {
             Some(u) => match ctx.users.admit(u, ctx.is_admin(u)) {
@@ -190,9 +201,15 @@ pub async fn take_updates(
     }
     while tasks.try_join_next().is_some() {}
     tracing::info!(in_flight = tasks.len(), "no longer taking updates; letting handlers finish");
-    if tokio::time::timeout(DRAIN_DEADLINE, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
+    drop(posts);
+    let drained = async {
+        while tasks.join_next().await.is_some() {}
+        let _ = (&mut channel_posts).await;
+    };
+    if tokio::time::timeout(DRAIN_DEADLINE, drained).await.is_err() {
         tracing::warn!(abandoned = tasks.len(), "handlers did not finish in time");
         tasks.abort_all();
+        channel_posts.abort();
     }
     if let Err(e) = stream.sync_update_state().await {
         tracing::warn!("could not save the update state: {e}");

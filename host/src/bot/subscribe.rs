@@ -29,15 +29,15 @@ const FRESH: Duration = Duration::from_secs(60);
 pub const HOST_TAG: &str = "@host";
 const RETRY: &str = "fsub";
 
-/// A required channel as Telegram knows it.
+/// A channel as Telegram knows it.
 #[derive(Clone)]
-struct Channel {
-    input: tl::enums::InputChannel,
+pub(super) struct Channel {
+    pub(super) input: tl::enums::InputChannel,
     /// Bare (MTProto) id.
-    id: i64,
-    title: String,
+    pub(super) id: i64,
+    pub(super) title: String,
     /// Where users join it: the configured invite link, or `t.me/<username>`.
-    url: Option<String>,
+    pub(super) url: Option<String>,
 }
 
 /// A channel a user still has to join.
@@ -133,7 +133,8 @@ impl Subscriptions {
     }
 }
 
-async fn look_up(ctx: &UpdateContext, to: &SubscribeTo) -> Result<Channel, String> {
+/// A channel named by `@username` or id, as the bot can see it.
+pub(super) async fn look_up(ctx: &UpdateContext, to: &SubscribeTo) -> Result<Channel, String> {
     let (chats, invite) = match to {
         SubscribeTo::Username(name) => {
             let tl::enums::contacts::ResolvedPeer::Peer(r) = ctx

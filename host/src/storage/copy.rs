@@ -80,6 +80,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("added_ms", Int),
         ],
     ),
+    ("channel_modes", &[("bot", Int), ("channel_id", Int), ("enabled", Bool), ("set_by", Int), ("set_ms", Int)]),
     (
         "link_names",
         &[("bot", Int), ("bin_channel", Int), ("bin_message", Int), ("id", Int), ("name", Text), ("created_ms", Int)],

@@ -13,13 +13,13 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_trust.sql")),
     (3, include_str!("migrations/0003_clones.sql")),
     (4, include_str!("migrations/0004_roles.sql")),
-    (5, include_str!("migrations/0005_subtitles_and_names.sql")),
+    (5, include_str!("migrations/0005_files_and_channels.sql")),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("migrations/postgres/0003_schema.sql")),
     (4, include_str!("migrations/postgres/0004_roles.sql")),
-    (5, include_str!("migrations/postgres/0005_subtitles_and_names.sql")),
+    (5, include_str!("migrations/postgres/0005_files_and_channels.sql")),
 ];
 
 /// The schema version this build writes.

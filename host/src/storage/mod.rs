@@ -6,6 +6,7 @@
 //! module talks to [`Store`] only, in terms of the bot's own types; each statement is written
 //! once for both (see [`db`]).
 
+mod channel_modes;
 mod clones;
 mod copy;
 pub(crate) mod db;

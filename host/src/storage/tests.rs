@@ -220,6 +220,13 @@ async fn subtitles_attach_to_the_file_a_reply_points_at_on(s: Store) {
     assert_eq!(s.link_name(-100, 40, b).await.expect("read").as_deref(), Some("Holiday (2).mkv"));
     assert_eq!(s.link_name(-100, 41, a).await.expect("read"), None, "a name belongs to its file");
     assert_eq!(s.for_bot(5).link_name(-100, 40, a).await.expect("read"), None, "and to its bot");
+
+    assert!(!s.channel_mode(-1009).await.expect("read"), "off until switched on");
+    s.set_channel_mode(-1009, true, 7).await.expect("on");
+    assert!(s.channel_mode(-1009).await.expect("read"));
+    assert!(!s.for_bot(5).channel_mode(-1009).await.expect("read"), "per bot");
+    s.set_channel_mode(-1009, false, 0).await.expect("off");
+    assert!(!s.channel_mode(-1009).await.expect("read"));
 }
 
 #[tokio::test]

@@ -213,6 +213,34 @@ impl Outbox {
         self.noted(chat, r).await
     }
 
+    /// Sets a message's buttons and leaves its text (a channel post's caption) alone.
+    pub async fn edit_markup(
+        &self,
+        actor: Actor<'_>,
+        chat: i64,
+        message_id: i32,
+        markup: ReplyMarkup,
+    ) -> Result<(), OutboxError> {
+        self.may_write(actor, chat)?;
+        let request = tl::functions::messages::EditMessage {
+            no_webpage: false,
+            invert_media: false,
+            peer: peer(chat)?.into(),
+            id: message_id,
+            message: None,
+            media: None,
+            reply_markup: Some(markup.raw),
+            entities: None,
+            schedule_date: None,
+            schedule_repeat_period: None,
+            quick_reply_shortcut_id: None,
+            rich_message: None,
+        };
+        self.pacer.ready(chat).await;
+        let r = Box::pin(self.client.invoke(&request)).await.map(drop);
+        self.noted(chat, r).await
+    }
+
     pub async fn delete(&self, actor: Actor<'_>, chat: i64, ids: &[i32]) -> Result<(), OutboxError> {
         self.may_write(actor, chat)?;
         let r = Box::pin(self.client.delete_messages(peer(chat)?, ids)).await.map(drop);

@@ -20,6 +20,7 @@ pub fn builtins(cloning: bool) -> Vec<CommandSpec> {
     let mut out = vec![
         builtin("revoke", "Make a link of a file you sent stop working: /revoke <link>", false),
         builtin("rename", "Reply to a file you sent: new links under another name", false),
+        builtin("channel", "Stream / Download buttons on a channel's media posts: /channel on @channel", false),
     ];
     if cloning {
         out.push(builtin("clone", "Your own copy of this bot, with your bot token", false));

@@ -1,11 +1,14 @@
--- As the SQLite migration 0005: subtitle tracks attached to a video and other names of a file (integers are BIGINT here,
--- as in every table of this backend).
+-- Subtitle tracks attached to a video, other names of a file, and channels in channel mode.
+--
+-- Subtitle tracks: both are files in the bin channel (the subtitle file
+-- was sent as a reply to the video by its sender). The watch page lists a video's tracks in
+-- the order they were attached.
 
 CREATE TABLE subtitles (
     bot              BIGINT NOT NULL,
     bin_channel      BIGINT NOT NULL,
-    video_message    BIGINT NOT NULL,
-    subtitle_message BIGINT NOT NULL,
+    video_message    INTEGER NOT NULL,
+    subtitle_message INTEGER NOT NULL,
     label            TEXT NOT NULL,
     lang             TEXT,
     added_ms         BIGINT NOT NULL,
@@ -18,9 +21,19 @@ CREATE TABLE subtitles (
 CREATE TABLE link_names (
     bot         BIGINT NOT NULL,
     bin_channel BIGINT NOT NULL,
-    bin_message BIGINT NOT NULL,
+    bin_message INTEGER NOT NULL,
     id          BIGINT NOT NULL,
     name        TEXT NOT NULL,
     created_ms  BIGINT NOT NULL,
     PRIMARY KEY (bin_channel, bin_message, id)
+);
+
+-- Channels whose new media posts get Stream / Download buttons (`/channel on`), per bot.
+CREATE TABLE channel_modes (
+    bot        BIGINT NOT NULL,
+    channel_id BIGINT NOT NULL,
+    enabled    BOOLEAN NOT NULL,
+    set_by     BIGINT NOT NULL,
+    set_ms     BIGINT NOT NULL,
+    PRIMARY KEY (bot, channel_id)
 );
