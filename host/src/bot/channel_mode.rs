@@ -27,7 +27,6 @@ use super::UpdateContext;
 use super::intake::Received;
 use super::subscribe;
 use crate::config::SubscribeTo;
-use crate::storage::FileRecord;
 use crate::telegram::outbox::{Actor, Draft, OutboxError};
 
 /// How long one post may wait on FLOOD_WAITs in all before it is given up (and logged).
@@ -186,20 +185,8 @@ async fn add_buttons(ctx: &UpdateContext, m: &Message, channel: i64, file: &Rece
             return tracing::error!(channel, post = m.id(), "could not copy a channel post to the bin channel: {e}");
         }
     };
-    let record = FileRecord {
-        bin_channel: ctx.config.telegram.bin_channel,
-        bin_message_id: copy,
-        // A channel post's author is the channel.
-        sender_id: channel,
-        chat_id: channel,
-        message_id: m.id(),
-        name: &file.name,
-        mime: &file.mime,
-        size: file.size,
-    };
-    if let Err(e) = ctx.store.record_file(&record).await {
-        tracing::error!(bin_message = copy, "could not record the file: {e}");
-    }
+    // A channel post's author is the channel.
+    file.record(ctx, copy, channel, (channel, m.id())).await;
     let links = ctx.signer.links(ctx.signer.target(copy, ctx.config.links.ttl_secs), &file.name);
     let buttons = [vec![Button::url("▶️ Stream", &links.watch), Button::url("⬇️ Download", &links.download)]];
     let markup = ReplyMarkup::from_buttons(&buttons).raw;

@@ -124,19 +124,7 @@ async fn on_file(ctx: &UpdateContext, m: &Message, media: Media) -> Result<(), I
     };
     let sender = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
     tracing::info!(bin_message = copy, name = %crate::logging::escaped(&info.name), size = info.size, "file copied to the bin channel");
-    let record = FileRecord {
-        bin_channel: ctx.config.telegram.bin_channel,
-        bin_message_id: copy,
-        sender_id: sender,
-        chat_id: chat,
-        message_id: m.id(),
-        name: &info.name,
-        mime: &info.mime,
-        size: info.size,
-    };
-    if let Err(e) = ctx.store.record_file(&record).await {
-        tracing::error!(bin_message = copy, "could not record the file: {e}");
-    }
+    info.record(ctx, copy, sender, (chat, m.id())).await;
     if super::subtitles::attach(ctx, m, &info.name, copy).await {
         return Ok(());
     }
@@ -250,6 +238,24 @@ pub(super) struct Received {
 }
 
 impl Received {
+    /// Records the file's bin-channel copy `copy`: who sent it (`sender`), from which message
+    /// of which chat (`from`). A failure is logged; the links work without the record.
+    pub(super) async fn record(&self, ctx: &UpdateContext, copy: i32, sender: i64, from: (i64, i32)) {
+        let record = FileRecord {
+            bin_channel: ctx.config.telegram.bin_channel,
+            bin_message_id: copy,
+            sender_id: sender,
+            chat_id: from.0,
+            message_id: from.1,
+            name: &self.name,
+            mime: &self.mime,
+            size: self.size,
+        };
+        if let Err(e) = ctx.store.record_file(&record).await {
+            tracing::error!(bin_message = copy, "could not record the file: {e}");
+        }
+    }
+
     pub(super) fn of(media: &Media) -> Option<Received> {
         match media {
             Media::Document(d) => Some(Received {
