@@ -123,3 +123,42 @@ async fn from_the_private_chat_only_the_channel_s_admins_switch_it() {
     expect(h, bot, alice, "the status", |m| m.text.starts_with("News: ✅")).await;
     host.stop().await;
 }
+
+/// In a group the bot cannot edit its members' messages: it answers each file with a reply
+/// carrying the links, once one of the group's admins switched it on (members cannot).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn in_a_group_files_are_answered_with_their_links() {
+    if !tool("curl", "curl") {
+        return;
+    }
+    let (mut group, mut bob) = (0, 0);
+    let host = host_with(|_, w| {
+        bob = w.h.add_user("Bob", None);
+        group = w.h.add_group("Movie club", Some("movie_club"), &[w.bot, w.user]);
+        w.h.join_channel(group, bob).expect("bob joins");
+    })
+    .await;
+    let (h, alice) = (&host.w.h, host.w.user);
+    let said = |text: &'static str| async move {
+        h.wait_for(WAIT, "the bot's message", |s| {
+            s.channel_messages(group).into_iter().find(|m| m.from == host.w.bot && m.text.starts_with(text)).map(|_| ())
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no '{text}' in {:?}", h.channel_messages(group)))
+    };
+    h.group_message(group, bob, "/channel on", None).expect("bob writes");
+    said("Only the group's administrators can do that.").await;
+    h.group_message(group, alice, "/channel on", None).expect("alice writes");
+    said("✅ Channel mode is on").await;
+    h.group_message(group, bob, "look", Some(doc("clip.pdf", 11))).expect("bob shares a file");
+    let answer = h
+        .wait_for(WAIT, "the links", |s| {
+            s.channel_messages(group).into_iter().find(|m| m.text.starts_with("📄 clip.pdf"))
+        })
+        .await
+        .expect("answered");
+    let (_, download) = links_of(&answer).expect("Stream and Download buttons");
+    let (_, body) = curl(&[&download]).await;
+    assert!(body == vec![11u8; 3011], "the member's file, byte for byte");
+    host.stop().await;
+}

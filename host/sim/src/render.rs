@@ -64,10 +64,10 @@ pub fn user(acc: &Account, viewer: i64) -> tl::enums::User {
 pub fn channel(ch: &Channel, viewer: i64) -> tl::enums::Chat {
     tl::types::Channel {
         creator: false,
-        left: !ch.admins.contains(&viewer),
-        broadcast: true,
+        left: !ch.admins.contains(&viewer) && !ch.members.contains(&viewer),
+        broadcast: !ch.group,
         verified: false,
-        megagroup: false,
+        megagroup: ch.group,
         restricted: false,
         signatures: false,
         min: false,
@@ -361,7 +361,7 @@ pub fn channel_message(world: &World, ch: &Channel, m: &ChannelMessage, viewer: 
         peer: peer_channel(ch.id),
         date: m.date,
         reply_to: None,
-        post: true,
+        post: !ch.group,
     };
     message(world, h, &m.body)
 }

@@ -177,6 +177,15 @@ impl SimHandle {
 
     /// A broadcast channel administered by `admins` (the bin channel is one).
     pub fn add_channel(&self, title: &str, username: Option<&str>, admins: &[AccountId]) -> ChannelId {
+        self.add_chat(title, username, admins, false)
+    }
+
+    /// A supergroup: its members write in it as well as its admins.
+    pub fn add_group(&self, title: &str, username: Option<&str>, admins: &[AccountId]) -> ChannelId {
+        self.add_chat(title, username, admins, true)
+    }
+
+    fn add_chat(&self, title: &str, username: Option<&str>, admins: &[AccountId], group: bool) -> ChannelId {
         let mut world = self.shared.world();
         let id = 1_000_000_000 + world.fresh_id();
         world.channels.insert(
@@ -191,6 +200,7 @@ impl SimHandle {
                 messages: BTreeMap::new(),
                 admins: admins.iter().copied().collect(),
                 members: HashSet::new(),
+                group,
                 log: Vec::new(),
             },
         );
@@ -274,6 +284,20 @@ impl SimHandle {
         let media = file.map(|f| self.add_file(f));
         let ids = self.post_as_owner(channel, vec![Body { text: text.into(), media, ..Body::default() }])?;
         ids.first().copied().ok_or(SimError::NotFound("post"))
+    }
+
+    /// A member (or admin) writes in a group, with a file or not; the message's id.
+    pub fn group_message(
+        &self,
+        group: ChannelId,
+        user: AccountId,
+        text: &str,
+        file: Option<FileSpec>,
+    ) -> Result<i32, SimError> {
+        let media = file.map(|f| self.add_file(f));
+        let body = Body { text: text.into(), media, ..Body::default() };
+        let mut world = self.shared.world();
+        Ok(send::channel(&self.shared, &mut world, group, user, body, None)?.1)
     }
 
     /// Posts an album (one post per file, sharing a grouped id) as the channel's owner would.

@@ -120,6 +120,8 @@ pub struct Channel {
     pub admins: HashSet<AccountId>,
     /// Subscribers who are not admins (they read; `channels.getParticipant` finds them).
     pub members: HashSet<AccountId>,
+    /// A supergroup rather than a broadcast channel: members write too, messages have authors.
+    pub group: bool,
     pub log: Vec<Logged>,
 }
 

@@ -1,11 +1,12 @@
 //! Channel mode: in a channel the bot administers, once its admins switch it on, every new
 //! media post (each item of an album too) gets **Stream** / **Download** buttons — the file is
 //! copied to the bin channel and the post's buttons are set, its caption left alone — without
-//! the post's author doing anything.
+//! the post's author doing anything. In a group (a supergroup the bot is in), where the bot
+//! cannot edit its members' messages, it answers each file with a reply carrying the buttons.
 //!
 //! Switched with `/channel on|off|status` posted in the channel (only its admins can post
-//! there), or from the bot's private chat with the channel named (`/channel on @news`), where
-//! the sender must be one of the channel's admins (asked of Telegram).
+//! there) or in the group (by one of its admins, asked of Telegram), or from the bot's private
+//! chat with the chat named (`/channel on @news`), where the sender must be one of its admins.
 //!
 //! Posts are handled one at a time, in the order they came, by one worker: a FLOOD_WAIT on a
 //! busy channel is waited out and the same post tried again, so none is skipped or overtaken.
@@ -51,6 +52,7 @@ async fn on_post(ctx: &UpdateContext, m: &Message) {
     }
     let Some(file) = m.media().as_ref().and_then(Received::of) else { return };
     match ctx.store.channel_mode(channel).await {
+        Ok(true) if !m.post() => answer_in_group(ctx, m, channel, &file).await,
         Ok(true) => add_buttons(ctx, m, channel, &file).await,
         Ok(false) => {}
         Err(e) => tracing::error!(channel, "cannot read the channel's mode: {e}; the post gets no buttons"),
@@ -91,9 +93,24 @@ fn state_text(on: bool) -> &'static str {
     }
 }
 
-/// A `/channel` command posted in the channel (only its admins can post): done, the command
-/// post removed, the new state posted.
+/// A `/channel` command posted in the channel (only its admins can post) — or written in a
+/// group by one of its admins: done, the command post removed, the new state posted.
 async fn in_channel(ctx: &UpdateContext, m: &Message, channel: i64, arg: &str) {
+    if !m.post() {
+        let sender = m.sender_id().and_then(|s| s.bare_id()).unwrap_or_default();
+        let group = SubscribeTo::Id { id: channel, invite: None };
+        let admin = match subscribe::look_up(ctx, &group).await {
+            Ok(g) => {
+                rights(ctx, &g, tl::types::InputPeerUser { user_id: sender, access_hash: 0 }.into()).await.is_some()
+            }
+            Err(_) => false,
+        };
+        if !admin {
+            return ctx
+                .say(channel, Draft::text("Only the group's administrators can do that.").reply_to(m.id()))
+                .await;
+        }
+    }
     let on = match switch(arg) {
         Some(Some(on)) => match ctx.store.set_channel_mode(channel, on, 0).await {
             Ok(()) => on,
@@ -130,7 +147,8 @@ pub async fn command(ctx: &UpdateContext, m: &Message, user: i64, args: &str) {
     };
     let bot_api_id = -(1_000_000_000_000 + found.id);
     match rights(ctx, &found, tl::enums::InputPeer::PeerSelf).await {
-        Some(r) if r.edit_messages => {}
+        // A channel's posts are edited; in a group the bot replies, so any admin will do.
+        Some(r) if r.edit_messages || found.group => {}
         _ => {
             let fix = format!("Make @{} an administrator of {} with “Edit messages” first.", ctx.username, found.title);
             return ctx.answer(m, fix).await;
@@ -176,25 +194,59 @@ async fn rights(
     }
 }
 
-/// Copies the post's file to the bin channel and puts its links on the post as buttons.
-async fn add_buttons(ctx: &UpdateContext, m: &Message, channel: i64, file: &Received) {
-    let copy = match patiently(|| ctx.outbox.copy_to_bin(channel, m.id())).await {
+/// Copies the message's file to the bin channel and records who sent it; its links as
+/// Stream / Download buttons (`None`: the message is gone, or the copy failed, logged).
+async fn copy_with_buttons(
+    ctx: &UpdateContext,
+    m: &Message,
+    chat: i64,
+    file: &Received,
+) -> Option<tl::enums::ReplyMarkup> {
+    let copy = match patiently(|| ctx.outbox.copy_to_bin(chat, m.id())).await {
         Ok(id) => id,
-        Err(OutboxError::NotFound) => return tracing::info!(channel, post = m.id(), "the post is gone; no buttons"),
+        Err(OutboxError::NotFound) => {
+            tracing::info!(chat, message = m.id(), "the message is gone; no links");
+            return None;
+        }
         Err(e) => {
-            return tracing::error!(channel, post = m.id(), "could not copy a channel post to the bin channel: {e}");
+            tracing::error!(chat, message = m.id(), "could not copy a file to the bin channel: {e}");
+            return None;
         }
     };
-    // A channel post's author is the channel.
-    file.record(ctx, copy, channel, (channel, m.id())).await;
+    // A channel post's author is the channel; a group message's, its member.
+    let sender = m.sender_id().and_then(|s| s.bare_id()).filter(|_| !m.post()).unwrap_or(chat);
+    file.record(ctx, copy, sender, (chat, m.id())).await;
     let links = ctx.signer.links(ctx.signer.target(copy, ctx.config.links.ttl_secs), &file.name);
     let buttons = [vec![Button::url("▶️ Stream", &links.watch), Button::url("⬇️ Download", &links.download)]];
-    let markup = ReplyMarkup::from_buttons(&buttons).raw;
+    Some(ReplyMarkup::from_buttons(&buttons).raw)
+}
+
+/// A channel post: its file's links put on it as buttons.
+async fn add_buttons(ctx: &UpdateContext, m: &Message, channel: i64, file: &Received) {
+    let Some(markup) = copy_with_buttons(ctx, m, channel, file).await else { return };
     let edit = || ctx.outbox.edit_markup(Actor::Host, channel, m.id(), ReplyMarkup { raw: markup.clone() });
     match patiently(edit).await {
-        Ok(()) => tracing::info!(channel, post = m.id(), bin_message = copy, "channel post given its links"),
+        Ok(()) => tracing::info!(channel, post = m.id(), "channel post given its links"),
         Err(OutboxError::NotFound) => tracing::info!(channel, post = m.id(), "the post was deleted meanwhile"),
         Err(e) => tracing::warn!(channel, post = m.id(), "could not put the links on a channel post: {e}"),
+    }
+}
+
+/// A group's file: answered with a reply carrying its links (the bot cannot edit a member's
+/// message).
+async fn answer_in_group(ctx: &UpdateContext, m: &Message, group: i64, file: &Received) {
+    let Some(markup) = copy_with_buttons(ctx, m, group, file).await else { return };
+    let text = format!("📄 {} · {}", file.name, crate::humanize::bytes(file.size));
+    let send = || {
+        let markup = Some(ReplyMarkup { raw: markup.clone() });
+        ctx.outbox.send(
+            Actor::Host,
+            group,
+            Draft { text: text.clone(), markup, reply_to: Some(m.id()), ..Draft::default() },
+        )
+    };
+    if let Err(e) = patiently(send).await {
+        tracing::warn!(group, message = m.id(), "could not answer a group's file: {e}");
     }
 }
 

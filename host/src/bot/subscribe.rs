@@ -38,6 +38,8 @@ pub(super) struct Channel {
     pub(super) title: String,
     /// Where users join it: the configured invite link, or `t.me/<username>`.
     pub(super) url: Option<String>,
+    /// A supergroup, not a broadcast channel.
+    pub(super) group: bool,
 }
 
 /// A channel a user still has to join.
@@ -165,6 +167,7 @@ pub(super) async fn look_up(ctx: &UpdateContext, to: &SubscribeTo) -> Result<Cha
         id: ch.id,
         title: ch.title,
         url,
+        group: ch.megagroup,
     })
 }
 

@@ -107,7 +107,9 @@ pub fn channel(
     random_id: Option<i64>,
 ) -> Result<(tl::enums::Updates, i32), RpcErr> {
     check_body(&body)?;
-    if !world.channels.get(&channel).is_some_and(|c| c.admins.contains(&from)) {
+    // In a channel only admins post; in a group its members write too.
+    if !world.channels.get(&channel).is_some_and(|c| c.admins.contains(&from) || (c.group && c.members.contains(&from)))
+    {
         return Err(err(403, "CHAT_WRITE_FORBIDDEN"));
     }
     let id = world.add_channel_message(channel, Some(from), body).ok_or_else(|| err(400, "CHANNEL_INVALID"))?;
