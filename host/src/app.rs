@@ -18,7 +18,7 @@ use crate::http::{self, CloneRoutes, HttpSettings, HttpState};
 use crate::links::{self, LinkSigner, Revocations};
 use crate::metrics::Metrics;
 use crate::plugins::services::{BotImports, ImportServices};
-use crate::plugins::{Limits, PluginHost, PluginSettings};
+use crate::plugins::{PluginHost, PluginSettings};
 use crate::storage::Store;
 use crate::stream::ByteStreamer;
 use crate::telegram::outbox::Outbox;
@@ -317,7 +317,7 @@ async fn connect_bots(config: &Config, sessions: &Store, role: Role) -> Result<(
 /// The plugin host, with the plugin folder loaded when this process takes updates (a stream
 /// node runs no plugins).
 async fn load_plugins(config: &Config, services: ImportServices) -> Result<Arc<PluginHost>, RunError> {
-    let plugins = PluginHost::new(plugin_settings(config), Arc::new(services))?;
+    let plugins = PluginHost::new(PluginSettings::from_config(config), Arc::new(services))?;
     if !config.node.role.takes_updates() {
         return Ok(plugins);
     }
@@ -335,28 +335,6 @@ fn own_bot_ids(config: &Config) -> Vec<i64> {
         .chain(&config.telegram.multi_tokens)
         .filter_map(|t| bot::clones::token::bot_id(t))
         .collect()
-}
-
-pub(crate) fn plugin_settings(config: &Config) -> PluginSettings {
-    let p = &config.plugins;
-    PluginSettings {
-        dir: p.dir.clone(),
-        cache_dir: config.storage.data_dir.join("plugin-cache"),
-        limits: Limits {
-            memory_bytes: p.memory_mib * 1024 * 1024,
-            cpu: Duration::from_millis(p.cpu_ms),
-            wall: Duration::from_secs(p.wall_secs),
-            max_actions: p.max_actions,
-        },
-        concurrency: p.concurrency,
-        grant_requested: p.grant_requested,
-        // Validated with the configuration: a name that does not parse was refused there.
-        grants: p
-            .grants
-            .iter()
-            .filter_map(|(name, g)| Some((name.clone(), crate::plugins::Grants::parse(g).ok()?)))
-            .collect(),
-    }
 }
 
 /// Reloads plugins as their files change, and tells the admins what happened.

@@ -151,7 +151,7 @@ async fn plugins_load(config: &Config, store: Option<Store>) -> Vec<Finding> {
         },
     };
     // The bot's own compile cache: a plugin checked here starts at once in the bot afterwards.
-    let settings = crate::app::plugin_settings(config);
+    let settings = crate::plugins::PluginSettings::from_config(config);
     let services = ImportServices::new(store, Outbound::new(Default::default(), &[]));
     let host = match PluginHost::new(settings, std::sync::Arc::new(services)) {
         Ok(h) => h,

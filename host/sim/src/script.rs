@@ -9,9 +9,9 @@ use grammers_tl_types as tl;
 use tokio::sync::oneshot;
 
 use super::api::send;
-use super::content::Content;
 use super::crypto::AuthKey;
-use super::world::{Account, AccountId, Body, Channel, ChannelId, FileId, FileKind, KeyEntry, SimFile, Thumb};
+pub use super::world::FileSpec;
+use super::world::{Account, AccountId, Body, Channel, ChannelId, FileId, KeyEntry, SimFile};
 use super::{CallbackAnswer, SimHandle, address, lock, render};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -31,59 +31,6 @@ pub enum SimError {
 impl From<super::api::RpcErr> for SimError {
     fn from(e: super::api::RpcErr) -> Self {
         SimError::Rpc { code: e.code, name: e.name }
-    }
-}
-
-/// A file a scripted user sends.
-#[derive(Clone, Debug)]
-pub struct FileSpec {
-    pub name: String,
-    pub mime: String,
-    pub kind: FileKind,
-    pub content: Content,
-    /// Where Telegram stores it: a bot on another DC gets FILE_MIGRATE when it downloads.
-    pub dc: i32,
-    /// A thumbnail (JPEG), as Telegram makes for videos and keeps for music with a cover.
-    pub thumb: Option<Thumb>,
-}
-
-impl FileSpec {
-    pub fn document(name: &str, mime: &str, bytes: Vec<u8>) -> Self {
-        Self {
-            name: name.into(),
-            mime: mime.into(),
-            kind: FileKind::Document,
-            content: Content::Bytes(bytes.into()),
-            dc: 2,
-            thumb: None,
-        }
-    }
-
-    /// A file of any size whose bytes are generated (see [`Content::Seeded`]).
-    pub fn seeded(name: &str, mime: &str, size: u64, seed: u64) -> Self {
-        Self {
-            name: name.into(),
-            mime: mime.into(),
-            kind: FileKind::Document,
-            content: Content::Seeded { seed, size },
-            dc: 2,
-            thumb: None,
-        }
-    }
-
-    pub fn kind(mut self, kind: FileKind) -> Self {
-        self.kind = kind;
-        self
-    }
-
-    pub fn on_dc(mut self, dc: i32) -> Self {
-        self.dc = dc;
-        self
-    }
-
-    pub fn with_thumb(mut self, jpeg: &[u8], w: i32, h: i32) -> Self {
-        self.thumb = Some(Thumb { bytes: jpeg.to_vec().into(), w, h });
-        self
     }
 }
 

@@ -161,6 +161,59 @@ pub struct Thumb {
     pub h: i32,
 }
 
+/// A file as it comes into the world: what a scripted user sends, or what a bot uploads.
+#[derive(Clone, Debug)]
+pub struct FileSpec {
+    pub name: String,
+    pub mime: String,
+    pub kind: FileKind,
+    pub content: Content,
+    /// Where Telegram stores it: a bot on another DC gets FILE_MIGRATE when it downloads.
+    pub dc: i32,
+    /// A thumbnail (JPEG), as Telegram makes for videos and keeps for music with a cover.
+    pub thumb: Option<Thumb>,
+}
+
+impl FileSpec {
+    pub fn document(name: &str, mime: &str, bytes: Vec<u8>) -> Self {
+        Self {
+            name: name.into(),
+            mime: mime.into(),
+            kind: FileKind::Document,
+            content: Content::Bytes(bytes.into()),
+            dc: 2,
+            thumb: None,
+        }
+    }
+
+    /// A file of any size whose bytes are generated (see [`Content::Seeded`]).
+    pub fn seeded(name: &str, mime: &str, size: u64, seed: u64) -> Self {
+        Self {
+            name: name.into(),
+            mime: mime.into(),
+            kind: FileKind::Document,
+            content: Content::Seeded { seed, size },
+            dc: 2,
+            thumb: None,
+        }
+    }
+
+    pub fn kind(mut self, kind: FileKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn on_dc(mut self, dc: i32) -> Self {
+        self.dc = dc;
+        self
+    }
+
+    pub fn with_thumb(mut self, jpeg: &[u8], w: i32, h: i32) -> Self {
+        self.thumb = Some(Thumb { bytes: jpeg.to_vec().into(), w, h });
+        self
+    }
+}
+
 /// An authorization key the simulator knows, and whom it is bound to.
 #[derive(Clone)]
 pub struct KeyEntry {
@@ -290,8 +343,8 @@ impl World {
         Some(id)
     }
 
-    pub fn add_file(&mut self, spec: crate::script::FileSpec) -> FileId {
-        let crate::script::FileSpec { name, mime, kind, content, dc: dc_id, thumb } = spec;
+    pub fn add_file(&mut self, spec: FileSpec) -> FileId {
+        let FileSpec { name, mime, kind, content, dc: dc_id, thumb } = spec;
         let id = self.fresh_id() * 1_000_003;
         let access_hash: i64 = rand::random();
         let mut file_reference = vec![0u8; 16];

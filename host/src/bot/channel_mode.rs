@@ -25,7 +25,7 @@ use grammers_tl_types as tl;
 use tokio::sync::{mpsc, watch};
 
 use super::UpdateContext;
-use super::intake::Received;
+use super::received::Received;
 use super::subscribe;
 use crate::config::SubscribeTo;
 use crate::telegram::outbox::{Actor, Draft, OutboxError};

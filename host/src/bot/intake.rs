@@ -12,10 +12,11 @@ use grammers_client::update::Message;
 use super::UpdateContext;
 use super::actions::Origin;
 use super::dispatch;
+use super::received::Received;
 use crate::humanize;
 use crate::links::LinkSet;
 use crate::plugins::bindings::types::{Event, EventKinds, FileReceived, FileReplied, MessageRef};
-use crate::storage::{FileRecord, SeenUser};
+use crate::storage::SeenUser;
 use crate::telegram::outbox::{Actor, Draft, OutboxError};
 
 pub async fn on_message(ctx: &UpdateContext, m: Message) -> Result<(), InvocationError> {
@@ -228,47 +229,4 @@ async fn builtin_reply(
         Ok(_) => {}
     }
     Ok(())
-}
-
-/// What the host learns of a received file from its message.
-pub(super) struct Received {
-    pub(super) name: String,
-    pub(super) size: u64,
-    pub(super) mime: String,
-}
-
-impl Received {
-    /// Records the file's bin-channel copy `copy`: who sent it (`sender`), from which message
-    /// of which chat (`from`). A failure is logged; the links work without the record.
-    pub(super) async fn record(&self, ctx: &UpdateContext, copy: i32, sender: i64, from: (i64, i32)) {
-        let record = FileRecord {
-            bin_channel: ctx.config.telegram.bin_channel,
-            bin_message_id: copy,
-            sender_id: sender,
-            chat_id: from.0,
-            message_id: from.1,
-            name: &self.name,
-            mime: &self.mime,
-            size: self.size,
-        };
-        if let Err(e) = ctx.store.record_file(&record).await {
-            tracing::error!(bin_message = copy, "could not record the file: {e}");
-        }
-    }
-
-    pub(super) fn of(media: &Media) -> Option<Received> {
-        match media {
-            Media::Document(d) => Some(Received {
-                name: d.name().filter(|n| !n.is_empty()).unwrap_or("file").to_string(),
-                size: d.size().unwrap_or(0) as u64,
-                mime: d.mime_type().unwrap_or("application/octet-stream").to_string(),
-            }),
-            Media::Photo(p) => Some(Received {
-                name: format!("photo_{}.jpg", p.id()),
-                size: p.size().unwrap_or(0) as u64,
-                mime: "image/jpeg".into(),
-            }),
-            _ => None,
-        }
-    }
 }

@@ -8,6 +8,7 @@ pub mod command;
 pub mod dispatch;
 mod intake;
 pub mod lease;
+mod received;
 mod rename;
 mod revoke;
 pub mod scheduler;

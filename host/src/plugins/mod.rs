@@ -94,6 +94,27 @@ pub struct PluginSettings {
     pub grant_requested: bool,
 }
 
+impl PluginSettings {
+    /// The plugin runtime's settings from the configuration (`[plugins]`, the data folder).
+    pub fn from_config(config: &crate::config::Config) -> PluginSettings {
+        let p = &config.plugins;
+        PluginSettings {
+            dir: p.dir.clone(),
+            cache_dir: config.storage.data_dir.join("plugin-cache"),
+            limits: Limits {
+                memory_bytes: p.memory_mib * 1024 * 1024,
+                cpu: std::time::Duration::from_millis(p.cpu_ms),
+                wall: std::time::Duration::from_secs(p.wall_secs),
+                max_actions: p.max_actions,
+            },
+            concurrency: p.concurrency,
+            grant_requested: p.grant_requested,
+            // Validated with the configuration: a name that does not parse was refused there.
+            grants: p.grants.iter().filter_map(|(name, g)| Some((name.clone(), Grants::parse(g).ok()?))).collect(),
+        }
+    }
+}
+
 pub struct PluginHost {
     engine: Arc<Engine>,
     linker: Arc<Linker<PluginState>>,

@@ -5,7 +5,7 @@ use grammers_tl_types as tl;
 
 use super::{CallCtx, RpcErr, err};
 use crate::content::Content;
-use crate::script::FileSpec;
+use crate::world::FileSpec;
 use crate::world::{AccountId, FileId, FileKind, World};
 
 const KIB: i64 = 1024;
