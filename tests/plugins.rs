@@ -165,17 +165,26 @@ async fn hot_swap_keeps_in_flight_calls_and_rolls_back_broken_files() {
     host.stop().await;
 }
 
-/// Interface versions: a plugin built for the previous patch (0.2.0, with wit-bindgen directly)
-/// loads unchanged beside the SDK's 0.2.1 builds and uses what 0.2.0 had; one built for an
-/// interface this host does not run is refused naming both versions (above, `test_future`).
+/// Interface versions, one plugin built for each kept in `wit/` (with wit-bindgen directly; the
+/// SDK builds 0.2.1): 0.2.0, the previous patch, loads unchanged and uses what 0.2.0 had; 0.1.0
+/// is refused at load with a message naming both versions (and `test_future`, above, claiming
+/// 9.0.0, likewise).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_plugin_built_for_an_earlier_patch_loads_and_runs() {
+async fn a_plugin_built_for_each_kept_interface_version_loads_or_is_refused_by_name() {
+    common::logs::capture();
     let host = host_with(|c, _| {
         deploy(&c.plugins.dir, &wasm("test_legacy"), "legacy.wasm");
+        deploy(&c.plugins.dir, &wasm("test_ancient"), "ancient.wasm");
         c.plugins.grants.insert("legacy".into(), vec!["users".into()]);
     })
     .await;
     assert_eq!(host.ask("/legacy").await.text, "built for 0.2.0, running here; 1 users");
+    assert!(
+        common::logs::lines_with(&["ancient.wasm", "beamgram:plugin@0.1.0", "beamgram:plugin@0.2.1"]) >= 1,
+        "the 0.1.0 build is refused naming both versions:\n{}",
+        common::logs::text()
+    );
+    assert!(host.ask("/ancient").await.text.contains("I don't know /ancient"));
     host.stop().await;
 }
 
