@@ -200,13 +200,8 @@ impl App {
             revoked: self.revoked.clone(),
             extras: crate::links::FileExtras::new(self.store.clone(), self.config.telegram.bin_channel),
         };
-        let state = HttpState::new(
-            main_links,
-            self.routes.clone(),
-            clone_links.clone(),
-            http_settings,
-            Some(self.store.clone()),
-        );
+        let state =
+            HttpState::new(main_links, self.routes.clone(), clone_links.clone(), http_settings, self.store.clone());
         let mut ctx = UpdateContext::new(
             (self.main.client.clone(), self.main.username.clone()),
             self.config.clone(),

@@ -17,6 +17,7 @@
 
 mod app;
 pub mod bot;
+pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod http;

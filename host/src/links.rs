@@ -151,7 +151,7 @@ impl LinkSigner {
     /// What a new link to `message_id` names: expiring after `ttl_secs` (`links.ttl_secs`; 0
     /// never expires).
     pub fn target(&self, message_id: i32, ttl_secs: u64) -> LinkTarget {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let now = crate::clock::unix_secs();
         let expires = if ttl_secs == 0 { 0 } else { (now + ttl_secs).min(u32::MAX as u64) as u32 };
         LinkTarget { message_id, expires, name: None }
     }

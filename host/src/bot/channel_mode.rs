@@ -145,7 +145,7 @@ pub async fn command(ctx: &UpdateContext, m: &Message, user: i64, args: &str) {
         Ok(c) => c,
         Err(e) => return ctx.answer(m, format!("I cannot find {name} ({e}).")).await,
     };
-    let bot_api_id = -(1_000_000_000_000 + found.id);
+    let bot_api_id = crate::telegram::bot_api_channel_id(found.id);
     match rights(ctx, &found, tl::enums::InputPeer::PeerSelf).await {
         // A channel's posts are edited; in a group the bot replies, so any admin will do.
         Some(r) if r.edit_messages || found.group => {}

@@ -177,7 +177,7 @@ pub async fn on_text(ctx: &UpdateContext, m: &Message) -> bool {
     }
     // The live stats page is the operator's (a clone's owner has /stats in their clone).
     if cmd.name == "admin_link" && admin && matches!(ctx.role, super::Role::Main { .. }) {
-        let link = ctx.signer.admin_link(crate::traffic::now());
+        let link = ctx.signer.admin_link(crate::clock::unix_secs());
         let minutes = crate::links::ADMIN_LINK_SECS / 60;
         ctx.answer(m, format!("📈 Live stats for the next {minutes} minutes (keep this link to yourself):\n{link}"))
             .await;

@@ -147,7 +147,7 @@ async fn to_plugins(ctx: &UpdateContext, m: &Message, bin_message: i32, links: L
     if repliers.is_empty() && gates.is_empty() {
         return false;
     }
-    let Some(streamer) = host.services.bot.as_ref().and_then(|b| b.streamer.as_ref()) else { return false };
+    let Some(streamer) = ctx.streamer() else { return false };
     let props = match streamer.props(bin_message).await {
         Ok(p) => p,
         Err(e) => {

@@ -95,6 +95,11 @@ impl UpdateContext {
         UpdateContext { client, config, signer, plugins, username, store, outbox, users, revoked, role, subscriptions }
     }
 
+    /// The bot's streamer (none before a clone has a bin channel): what reads its files back.
+    pub fn streamer(&self) -> Option<Arc<crate::stream::ByteStreamer>> {
+        self.plugins.as_ref()?.services.bot.as_ref()?.streamer.clone()
+    }
+
     pub fn is_admin(&self, user: i64) -> bool {
         self.config.access.admins.contains(&user)
     }

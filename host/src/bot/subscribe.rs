@@ -202,13 +202,7 @@ pub async fn hold(ctx: &UpdateContext, chat: i64, reply_to: i32, user: i64) -> b
         return false;
     }
     let names: Vec<&str> = missing.iter().map(|m| m.title.as_str()).collect();
-    let text = format!(
-        "📢 To use this bot, please join {} first, then press “Try again”.",
-        match names.as_slice() {
-            [one] => one.to_string(),
-            many => many.join(", "),
-        }
-    );
+    let text = format!("📢 To use this bot, please join {} first, then press “Try again”.", names.join(", "));
     let mut rows: Vec<Vec<Button>> = missing
         .iter()
         .filter_map(|m| Some(vec![Button::url(format!("Join {}", m.title), m.url.as_deref()?)]))

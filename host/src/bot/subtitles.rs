@@ -68,7 +68,7 @@ pub async fn attach(ctx: &UpdateContext, m: &Message, name: &str, copy: i32) -> 
 
 /// Why the file cannot be a subtitle track, if it cannot: too large, or no cue in it.
 async fn unreadable(ctx: &UpdateContext, copy: i32) -> Option<String> {
-    let streamer = ctx.plugins.as_ref()?.services.bot.as_ref()?.streamer.clone()?;
+    let streamer = ctx.streamer()?;
     let props = match streamer.props(copy).await {
         Ok(p) => p,
         Err(e) => return Some(format!("it cannot be read back ({e})")),

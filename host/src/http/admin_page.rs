@@ -32,7 +32,7 @@ fn private(mut r: Response) -> Response {
 
 /// The answer a token that does not open the page gets (none when it does).
 fn refused(st: &HttpState, token: &str) -> Option<Response> {
-    st.main.signer.verify_admin(token, crate::traffic::now()).err().map(|e| private(link_error(e)))
+    st.main.signer.verify_admin(token, crate::clock::unix_secs()).err().map(|e| private(link_error(e)))
 }
 
 pub async fn page(State(st): State<Arc<HttpState>>, Path(token): Path<String>) -> Response {
@@ -47,7 +47,7 @@ pub async fn stats(State(st): State<Arc<HttpState>>, Path(token): Path<String>) 
         return r;
     }
     let m = &st.metrics;
-    let t = m.traffic.snapshot(crate::traffic::now(), 10);
+    let t = m.traffic.snapshot(crate::clock::unix_secs(), 10);
     let mut body = serde_json::json!({
         "node": st.settings.node,
         "role": st.settings.role.name(),
@@ -58,13 +58,11 @@ pub async fn stats(State(st): State<Arc<HttpState>>, Path(token): Path<String>) 
         "flood_waits_last_hour": t.flood_waits_last_hour,
         "connections": st.main.streamer.loads().iter().map(|(name, n)| serde_json::json!({"name": name, "streams": n})).collect::<Vec<_>>(),
     });
-    if let Some(store) = &st.store {
-        if let Ok(c) = store.user_counts().await {
-            body["users"] = serde_json::json!({"total": c.total, "banned": c.banned, "blocked_bot": c.blocked_bot});
-        }
-        if let Ok((files, bytes)) = store.file_totals().await {
-            body["files"] = serde_json::json!({"count": files, "bytes": humanize::bytes(bytes)});
-        }
+    if let Ok(c) = st.store.user_counts().await {
+        body["users"] = serde_json::json!({"total": c.total, "banned": c.banned, "blocked_bot": c.blocked_bot});
+    }
+    if let Ok((files, bytes)) = st.store.file_totals().await {
+        body["files"] = serde_json::json!({"count": files, "bytes": humanize::bytes(bytes)});
     }
     let mut r = body.to_string().into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

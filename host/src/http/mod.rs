@@ -72,7 +72,7 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     pub settings: HttpSettings,
     /// The main bot's store, for the admin page's user and file counts.
-    pub store: Option<crate::storage::Store>,
+    pub store: crate::storage::Store,
     /// Open streams per client address, to cap what one address can hold open.
     streams_per_ip: Mutex<HashMap<IpAddr, usize>>,
 }
@@ -84,7 +84,7 @@ impl HttpState {
         clones: CloneRoutes,
         clone_links: Option<Arc<clone_links::CloneLinks>>,
         settings: HttpSettings,
-        store: Option<crate::storage::Store>,
+        store: crate::storage::Store,
     ) -> Arc<HttpState> {
         let metrics = main.streamer.metrics.clone();
         let main = Arc::new(main);

@@ -112,24 +112,21 @@ pub async fn handle(State(st): State<Arc<HttpState>>, Path(token): Path<String>)
     };
     let links = served.signer.links(target, &props.name);
     // Same-origin paths: the page works whatever name the server is reached by.
-    let path = |url: &str| url.find("/stream/").map(|i| url[i..].to_string()).unwrap_or_default();
+    let path = |url: &str, route: &str| url.find(route).map(|i| url[i..].to_string()).unwrap_or_default();
     let (mime, _) = served_as(&props.mime);
     let kind = ["video", "audio", "image"].into_iter().find(|k| mime.starts_with(&format!("{k}/"))).unwrap_or("none");
     let tracks = match kind {
         "video" => subtitle_tracks(&served, &token, target.message_id).await,
         _ => Vec::new(),
     };
-    let poster = props.thumb.is_some().then(|| {
-        let at = links.thumb.find("/thumb/").unwrap_or(0);
-        links.thumb[at..].to_string()
-    });
+    let poster = props.thumb.is_some().then(|| path(&links.thumb, "/thumb/"));
     let data = serde_json::json!({
         "name": props.name,
         "size": humanize::bytes(props.size),
         "mime": mime,
         "kind": kind,
-        "stream": path(&links.stream),
-        "download": path(&links.download),
+        "stream": path(&links.stream, "/stream/"),
+        "download": path(&links.download, "/stream/"),
         "poster": poster,
         "tracks": tracks,
     });

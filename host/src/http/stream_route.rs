@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Extension;
 use axum::body::Body;
@@ -49,8 +49,7 @@ pub fn text(status: StatusCode, msg: impl Into<String>) -> Response {
 }
 
 pub fn verify(signer: &LinkSigner, token: &str) -> Result<LinkTarget, LinkError> {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    signer.verify(token, now)
+    signer.verify(token, crate::clock::unix_secs())
 }
 
 /// The answer a forged, broken or expired link deserves.

@@ -232,7 +232,7 @@ impl ByteStreamer {
                     return Err(StreamError::ShortRead { got: data.len().saturating_sub(skip), want: take });
                 }
                 this.metrics.bytes_streamed.fetch_add(take as u64, Relaxed);
-                this.metrics.traffic.served(crate::traffic::now(), props.unique_id, &props.name, take as u64);
+                this.metrics.traffic.served(crate::clock::unix_secs(), props.unique_id, &props.name, take as u64);
                 Ok(data.slice(skip..skip + take))
             }
             .boxed()

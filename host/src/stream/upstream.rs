@@ -148,7 +148,7 @@ impl Upstream {
         match (e.code, e.name.as_str()) {
             (420, _) => {
                 self.metrics.flood_waits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.metrics.traffic.flood_wait(crate::traffic::now());
+                self.metrics.traffic.flood_wait(crate::clock::unix_secs());
                 conn.flood_wait(e.value.unwrap_or(1));
                 Ok(Outcome::Retry)
             }

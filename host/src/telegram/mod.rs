@@ -39,6 +39,11 @@ pub fn bare_channel_id(bot_api_id: i64) -> i64 {
     -(bot_api_id + 1_000_000_000_000)
 }
 
+/// `1234567890` (MTProto) → `-1001234567890` (Bot API style).
+pub fn bot_api_channel_id(bare: i64) -> i64 {
+    -(bare + 1_000_000_000_000)
+}
+
 /// Whether Telegram refused a call because the bot's token or session is dead for good
 /// (revoked in @BotFather, the bot deleted): retrying cannot help, a new token can.
 pub fn token_is_dead(e: &grammers_client::InvocationError) -> bool {

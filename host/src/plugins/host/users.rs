@@ -65,7 +65,7 @@ fn traffic(services: &ImportServices) -> TrafficToday {
     let Some(m) = services.stream_metrics.as_deref() else {
         return TrafficToday { streams_now: 0, bytes_today: 0, top_files: Vec::new(), flood_waits_last_hour: 0 };
     };
-    let t = m.traffic.snapshot(crate::traffic::now(), 5);
+    let t = m.traffic.snapshot(crate::clock::unix_secs(), 5);
     TrafficToday {
         streams_now: m.active_streams.load(std::sync::atomic::Ordering::Relaxed),
         bytes_today: t.bytes_today,
