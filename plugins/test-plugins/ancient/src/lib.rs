@@ -2,18 +2,21 @@
 //! its types differ from 0.2's, so the host must refuse it at load with a message naming both
 //! versions — not fail later with a bare link error.
 
-wit_bindgen::generate!({
-    path: "../../../wit/beamgram-plugin-0.1.0",
-    world: "plugin",
-});
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../../wit/beamgram-plugin-0.1.0",
+        world: "plugin",
+        pub_export_macro: true,
+    });
+}
 
-// The world's exports already name `Action`, `Event`, `PluginError` and `PluginInfo`.
-use beamgram::plugin::log;
-use beamgram::plugin::types::{CommandSpec, EventKinds, Outgoing};
+use bindings::beamgram::plugin::log;
+use bindings::beamgram::plugin::types::{CommandSpec, EventKinds, Outgoing};
+use bindings::{Action, Event, PluginError, PluginInfo};
 
 struct Ancient;
 
-impl Guest for Ancient {
+impl bindings::Guest for Ancient {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "ancient".into(),
@@ -37,4 +40,4 @@ impl Guest for Ancient {
     }
 }
 
-export!(Ancient);
+bindings::export!(Ancient with_types_in bindings);

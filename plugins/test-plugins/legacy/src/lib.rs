@@ -2,18 +2,21 @@
 //! wit-bindgen directly (the SDK follows the newest): the host must load it unchanged and let it
 //! use what 0.2.0 had (`/legacy` answers with the user count from `users.count`).
 
-wit_bindgen::generate!({
-    path: "../../../wit/beamgram-plugin-0.2.0",
-    world: "plugin",
-});
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../../wit/beamgram-plugin-0.2.0",
+        world: "plugin",
+        pub_export_macro: true,
+    });
+}
 
-// The world's exports already name `Action`, `Event`, `PluginError` and `PluginInfo`.
-use beamgram::plugin::types::{CommandSpec, EventKinds, Outgoing, Permission, PermissionRequest};
-use beamgram::plugin::users;
+use bindings::beamgram::plugin::types::{CommandSpec, EventKinds, Outgoing, Permission, PermissionRequest};
+use bindings::beamgram::plugin::users;
+use bindings::{Action, Event, PluginError, PluginInfo};
 
 struct Legacy;
 
-impl Guest for Legacy {
+impl bindings::Guest for Legacy {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "legacy".into(),
@@ -41,4 +44,4 @@ impl Guest for Legacy {
     }
 }
 
-export!(Legacy);
+bindings::export!(Legacy with_types_in bindings);
